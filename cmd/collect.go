@@ -1,0 +1,217 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/spf13/cobra"
+
+	"github.com/lakehouse-dev/lakehouse/collector"
+	"github.com/lakehouse-dev/lakehouse/storage"
+	"github.com/lakehouse-dev/lakehouse/transform"
+)
+
+// collectOptions holds the collect flags as given.
+type collectOptions struct {
+	io     IO
+	global *globalOptions
+
+	symbols     []string
+	timeframes  []string
+	market      string
+	start, end  string
+	lookback    string
+	output      string
+	concurrency int
+	apiURL      string
+	dryRun      bool
+	summary     string
+	compression string
+	// weightWindow is hidden: benchmarks shorten Binance's minute against a fake.
+	weightWindow time.Duration
+}
+
+// collectPlan is collectOptions after validation.
+type collectPlan struct {
+	req    collector.Request
+	output *url.URL
+	apiURL string
+}
+
+// NewCmdCollect builds `lakehouse collect`. runF replaces the run step in tests.
+func NewCmdCollect(io IO, g *globalOptions, runF func(context.Context, *collectOptions, *collectPlan) error) *cobra.Command {
+	o := &collectOptions{io: io, global: g}
+	c := &cobra.Command{
+		Use:   "collect",
+		Short: "Fetch klines from Binance and merge them into the Parquet lake",
+		Example: `  lakehouse collect --symbols BTCUSDT --timeframes 1m
+  lakehouse collect --symbols BTCUSDT,ETHUSDT --timeframes 1m,1h --start 2024-01-01 --end 2024-02-01
+  lakehouse collect --market usdm --symbols BTCUSDT --timeframes 1h --lookback 7d --summary json`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			p, err := o.validate()
+			if err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(c.Context(), o, p)
+			}
+			return runCollect(c.Context(), o, p)
+		},
+	}
+	f := c.Flags()
+	f.SetNormalizeFunc(normalizeAliases)
+	f.StringSliceVar(&o.symbols, "symbols", nil, "symbols, comma-separated (e.g. BTCUSDT,ETHUSDT); required")
+	f.StringSliceVar(&o.timeframes, "timeframes", []string{"1m"}, "kline intervals, comma-separated: 1s (spot only), 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 8h, 12h, 1d, 3d, 1w, 1M (alias --intervals)")
+	f.StringVar(&o.market, "market", "spot", "market: spot, usdm (USD-M futures), coinm (COIN-M futures)")
+	f.StringVar(&o.start, "start", "", "first candle to fetch, inclusive: date or RFC 3339, UTC (default: resume after the newest stored candle)")
+	f.StringVar(&o.end, "end", "", "end of the range, exclusive: date or RFC 3339, UTC (default: now)")
+	f.StringVar(&o.lookback, "lookback", "24h", "how far back to start when nothing is stored yet and --start is not given")
+	f.StringVar(&o.output, "output", "./lakehouse-data", "lake root: a folder or file://PATH")
+	f.IntVar(&o.concurrency, "concurrency", 4, "tasks (symbol x interval) run at once")
+	f.StringVar(&o.apiURL, "binance-api-url", "", "Binance REST base URL (default: Binance's production URL of the market)")
+	f.BoolVar(&o.dryRun, "dry-run", false, "print the plan (tasks, ranges, sources, files) and fetch nothing")
+	f.StringVar(&o.summary, "summary", "text", "end-of-run summary on stdout: text, json")
+	f.StringVar(&o.compression, "compression", "zstd", "Parquet compression: zstd, snappy, gzip, none")
+	f.DurationVar(&o.weightWindow, "weight-window", time.Minute, "length of Binance's request-weight window (for fakes)")
+	f.MarkHidden("weight-window")
+	return c
+}
+
+// validate checks every flag before anything is fetched or written.
+func (o *collectOptions) validate() (*collectPlan, error) {
+	p := &collectPlan{}
+	m, err := collector.ParseMarket(o.market)
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	p.req.Market = m
+	syms := splitList(o.symbols)
+	if len(syms) == 0 {
+		return nil, usageError("--symbols is required, e.g. --symbols BTCUSDT,ETHUSDT")
+	}
+	for _, s := range syms {
+		sym, err := collector.ParseSymbol(s)
+		if err != nil {
+			return nil, usageError("%v", err)
+		}
+		p.req.Symbols = append(p.req.Symbols, sym)
+	}
+	tfs := splitList(o.timeframes)
+	if len(tfs) == 0 {
+		return nil, usageError("--timeframes is empty, e.g. --timeframes 1m,1h")
+	}
+	for _, s := range tfs {
+		iv, err := transform.ParseInterval(s)
+		if err != nil {
+			return nil, usageError("%v", err)
+		}
+		if iv.SpotOnly() && m != collector.Spot {
+			return nil, usageError("interval %s is only available on the spot market, not on %s", iv, m)
+		}
+		p.req.Intervals = append(p.req.Intervals, iv)
+	}
+	now := o.io.Now().UTC()
+	if o.start != "" {
+		if p.req.Start, err = parseTime("start", o.start); err != nil {
+			return nil, usageError("%v", err)
+		}
+	}
+	if o.end != "" {
+		if p.req.End, err = parseTime("end", o.end); err != nil {
+			return nil, usageError("%v", err)
+		}
+	}
+	end := p.req.End
+	if end.IsZero() {
+		end = now
+	}
+	if !p.req.Start.IsZero() && !p.req.Start.Before(end) {
+		return nil, usageError("--start %s is not before --end %s", p.req.Start.Format(time.RFC3339), end.Format(time.RFC3339))
+	}
+	if p.req.Lookback, err = parseDuration("lookback", o.lookback); err != nil {
+		return nil, usageError("%v", err)
+	}
+	if p.output, err = storage.ParseOutput(o.output); err != nil {
+		return nil, usageError("%v", err)
+	}
+	if o.apiURL != "" {
+		if p.apiURL, err = collector.ParseBaseURL("--binance-api-url", o.apiURL); err != nil {
+			return nil, usageError("%v", err)
+		}
+	}
+	if o.concurrency < 1 {
+		return nil, usageError("--concurrency %d: must be at least 1", o.concurrency)
+	}
+	if o.summary != "text" && o.summary != "json" {
+		return nil, usageError("unknown --summary %q: allowed are text, json", o.summary)
+	}
+	if _, ok := storage.Compressions[o.compression]; !ok {
+		return nil, usageError("unknown --compression %q: allowed are zstd, snappy, gzip, none", o.compression)
+	}
+	return p, nil
+}
+
+func runCollect(ctx context.Context, o *collectOptions, p *collectPlan) error {
+	logger, err := o.global.logger(o.io.Err)
+	if err != nil {
+		return err
+	}
+	backend, err := storage.OpenBackend(ctx, p.output)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	sink := storage.NewStore(backend, memory.DefaultAllocator, storage.WriteOptions{Compression: o.compression, Producer: "lakehouse " + Version()})
+	defer sink.Close()
+
+	now := o.io.Now().UTC()
+	tasks, err := collector.Plan(ctx, p.req, sink, now)
+	if err != nil {
+		return &exitError{code: ExitFailed, err: err}
+	}
+	if o.dryRun {
+		return printPlan(o.io.Out, o.summary, sink.Location(), p, tasks)
+	}
+
+	hc := collector.NewHTTPClient(collector.ClientOptions{Window: o.weightWindow})
+	var source collector.Source
+	runner := &collector.Runner{
+		Sink:        sink,
+		Mem:         memory.DefaultAllocator,
+		Logger:      logger,
+		Now:         o.io.Now,
+		Concurrency: o.concurrency,
+		Source: func(collector.Market) collector.Source {
+			return source
+		},
+	}
+	source = collector.NewRESTSource(ctx, p.req.Market, p.apiURL, hc, p.req.Symbols[0])
+	logger.Info("collect starting", "market", p.req.Market, "tasks", len(tasks), "output", sink.Location())
+	started := time.Now()
+	results := runner.Run(ctx, tasks)
+	if err := printSummary(o.io.Out, o.summary, results, time.Since(started)); err != nil {
+		return err
+	}
+	failed := 0
+	for _, r := range results {
+		if r.Status == collector.StatusFailed {
+			failed++
+		}
+	}
+	logger.Log(ctx, levelFor(failed), "collect finished", "tasks", len(results), "failed", failed, "duration", time.Since(started).Round(time.Millisecond))
+	if failed > 0 || ctx.Err() != nil {
+		return &exitError{code: ExitFailed, err: fmt.Errorf("%d of %d tasks failed", failed, len(results))}
+	}
+	return nil
+}
+
+func levelFor(failed int) slog.Level {
+	if failed > 0 {
+		return slog.LevelWarn
+	}
+	return slog.LevelInfo
+}

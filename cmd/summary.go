@@ -1,0 +1,155 @@
+package cmd
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/lakehouse-dev/lakehouse/collector"
+)
+
+// taskSummary is one task in the JSON summary.
+type taskSummary struct {
+	Market       string   `json:"market"`
+	Symbol       string   `json:"symbol"`
+	Interval     string   `json:"interval"`
+	Status       string   `json:"status"`
+	RangeStart   string   `json:"range_start"`
+	RangeEnd     string   `json:"range_end"`
+	StartFrom    string   `json:"start_from"`
+	FirstCandle  string   `json:"first_candle,omitempty"`
+	LastCandle   string   `json:"last_candle,omitempty"`
+	Fetched      int      `json:"rows_fetched"`
+	Added        int      `json:"rows_added"`
+	Replaced     int      `json:"rows_replaced"`
+	Rejected     int      `json:"rows_rejected"`
+	RejectedRows []string `json:"rejected,omitempty"`
+	OpenSkipped  int      `json:"open_candles_skipped"`
+	Files        []string `json:"files_written"`
+	Bytes        int64    `json:"bytes_written"`
+	DurationSec  float64  `json:"duration_seconds"`
+	Error        string   `json:"error,omitempty"`
+}
+
+type runSummary struct {
+	Tasks       []taskSummary `json:"tasks"`
+	OK          int           `json:"ok"`
+	Failed      int           `json:"failed"`
+	RowsAdded   int           `json:"rows_added"`
+	Files       int           `json:"files_written"`
+	DurationSec float64       `json:"duration_seconds"`
+}
+
+func ms(t int64) string { return time.UnixMilli(t).UTC().Format(time.RFC3339) }
+
+func summarize(results []collector.TaskResult, d time.Duration) runSummary {
+	s := runSummary{Tasks: []taskSummary{}, DurationSec: d.Seconds()}
+	for _, r := range results {
+		ts := taskSummary{
+			Market: string(r.Task.Market), Symbol: r.Task.Symbol, Interval: r.Task.Interval.String(),
+			Status: r.Status, RangeStart: ms(r.Task.Start), RangeEnd: ms(r.Task.End), StartFrom: r.Task.From,
+			Fetched: r.Fetched, Added: r.Added, Replaced: r.Replaced, Rejected: len(r.Rejected),
+			OpenSkipped: r.OpenSkipped, Files: r.Files, Bytes: r.Bytes, DurationSec: r.Duration.Seconds(),
+		}
+		if ts.Files == nil {
+			ts.Files = []string{}
+		}
+		if r.Fetched > 0 {
+			ts.FirstCandle, ts.LastCandle = ms(r.First), ms(r.Last)
+		}
+		for _, rej := range r.Rejected {
+			ts.RejectedRows = append(ts.RejectedRows, rej.Error())
+		}
+		if r.Err != nil {
+			ts.Error = oneLine(r.Err)
+			s.Failed++
+		} else {
+			s.OK++
+		}
+		s.RowsAdded += r.Added
+		s.Files += len(r.Files)
+		s.Tasks = append(s.Tasks, ts)
+	}
+	return s
+}
+
+// printSummary writes the end-of-run report to stdout.
+func printSummary(w io.Writer, format string, results []collector.TaskResult, d time.Duration) error {
+	s := summarize(results, d)
+	if format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(s)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "MARKET\tSYMBOL\tINTERVAL\tSTATUS\tADDED\tREJECTED\tFIRST\tLAST\tFILES\tDURATION")
+	for _, t := range s.Tasks {
+		first, last := t.FirstCandle, t.LastCandle
+		if first == "" {
+			first, last = "-", "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%d\t%s\n", t.Market, t.Symbol, t.Interval, t.Status,
+			t.Added, t.Rejected, first, last, len(t.Files), time.Duration(t.DurationSec*float64(time.Second)).Round(time.Millisecond))
+	}
+	tw.Flush()
+	for _, t := range s.Tasks {
+		if t.Error != "" {
+			fmt.Fprintf(w, "FAILED %s %s %s: %s\n", t.Market, t.Symbol, t.Interval, t.Error)
+		}
+		for _, r := range t.RejectedRows {
+			fmt.Fprintf(w, "REJECTED %s %s %s: %s\n", t.Market, t.Symbol, t.Interval, r)
+		}
+	}
+	fmt.Fprintf(w, "%d tasks: %d ok, %d failed; %d rows added, %d files written in %s\n",
+		len(s.Tasks), s.OK, s.Failed, s.RowsAdded, s.Files, d.Round(time.Millisecond))
+	return nil
+}
+
+// planTask is one task of a --dry-run plan.
+type planTask struct {
+	Market    string   `json:"market"`
+	Symbol    string   `json:"symbol"`
+	Interval  string   `json:"interval"`
+	Source    string   `json:"source"`
+	Start     string   `json:"start"`
+	End       string   `json:"end"`
+	StartFrom string   `json:"start_from"`
+	Files     []string `json:"files"`
+}
+
+// printPlan writes what collect would do, fetching nothing.
+func printPlan(w io.Writer, format, location string, p *collectPlan, tasks []collector.Task) error {
+	var plan []planTask
+	for _, t := range tasks {
+		pt := planTask{Market: string(t.Market), Symbol: t.Symbol, Interval: t.Interval.String(), Source: "api",
+			Start: ms(t.Start), End: ms(t.End), StartFrom: t.From, Files: []string{}}
+		for _, k := range t.Keys() {
+			pt.Files = append(pt.Files, k.Path())
+		}
+		plan = append(plan, pt)
+	}
+	if format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(map[string]any{"dry_run": true, "output": location, "tasks": plan})
+	}
+	fmt.Fprintf(w, "dry run: nothing is fetched or written; lake at %s\n", location)
+	for _, t := range plan {
+		if t.Start >= t.End {
+			fmt.Fprintf(w, "%s %s %s: up to date (next candle %s)\n", t.Market, t.Symbol, t.Interval, t.Start)
+			continue
+		}
+		fmt.Fprintf(w, "%s %s %s: source %s [%s, %s) from %s, %d file(s)\n", t.Market, t.Symbol, t.Interval, t.Source, t.Start, t.End, t.StartFrom, len(t.Files))
+		for i, f := range t.Files {
+			if len(t.Files) > 6 && i == 3 {
+				fmt.Fprintf(w, "    ... %d more\n", len(t.Files)-5)
+			}
+			if len(t.Files) <= 6 || i < 3 || i >= len(t.Files)-2 {
+				fmt.Fprintf(w, "    %s\n", f)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,46 @@
+package collector
+
+import (
+	"net/http"
+	"time"
+)
+
+// ClientOptions configures the HTTP client all Binance REST calls share.
+type ClientOptions struct {
+	Retry RetryPolicy
+	// Window is the length of Binance's weight window (a minute); tests
+	// and benchmarks against a fake may shorten it.
+	Window time.Duration
+	// Wrap, if set, wraps the transport of each attempt (telemetry).
+	Wrap func(http.RoundTripper) http.RoundTripper
+	// Base is the innermost transport; default a clone of http.DefaultTransport.
+	Base http.RoundTripper
+}
+
+// HTTPClient is the http.Client handed to go-binance: retries outermost,
+// then weight pacing, then (optional) instrumentation, then the network.
+type HTTPClient struct {
+	*http.Client
+	limiter *weightLimiter
+}
+
+// NewHTTPClient builds the layered client.
+func NewHTTPClient(o ClientOptions) *HTTPClient {
+	base := o.Base
+	if base == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 32
+		base = t
+	}
+	if o.Wrap != nil {
+		base = o.Wrap(base)
+	}
+	if o.Retry.Attempts == 0 {
+		o.Retry = DefaultRetryPolicy
+	}
+	lim := newWeightLimiter(base, o.Window)
+	return &HTTPClient{
+		Client:  &http.Client{Transport: &retryTransport{next: lim, policy: o.Retry}},
+		limiter: lim,
+	}
+}

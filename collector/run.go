@@ -1,0 +1,195 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/lakehouse-dev/lakehouse/storage"
+	"github.com/lakehouse-dev/lakehouse/transform"
+)
+
+// Task outcomes.
+const (
+	StatusOK       = "ok"
+	StatusUpToDate = "up-to-date"
+	StatusFailed   = "failed"
+)
+
+// TaskResult is the outcome of one task, for the summary.
+type TaskResult struct {
+	Task        Task
+	Status      string
+	Fetched     int // closed candles received in range
+	Added       int // candles new to the lake
+	Replaced    int // stored candles Binance changed
+	Rejected    []*transform.RowError
+	OpenSkipped int   // still-open candles not stored
+	First       int64 // open time of the first candle received (ms), 0 if none
+	Last        int64 // open time of the last candle received
+	Files       []string
+	Bytes       int64
+	Duration    time.Duration
+	Err         error
+}
+
+// Runner executes tasks: source -> transform -> sink, concurrently.
+type Runner struct {
+	Sink        storage.Sink
+	Source      func(Market) Source
+	Mem         memory.Allocator
+	Logger      *slog.Logger
+	Now         func() time.Time
+	Concurrency int
+}
+
+// Run executes every task; one failing task never stops the others. The
+// results are in task order.
+func (r *Runner) Run(ctx context.Context, tasks []Task) []TaskResult {
+	results := make([]TaskResult, len(tasks))
+	var g errgroup.Group
+	g.SetLimit(max(r.Concurrency, 1))
+	for i, t := range tasks {
+		g.Go(func() error {
+			results[i] = r.runTask(ctx, t)
+			return nil
+		})
+	}
+	g.Wait()
+	return results
+}
+
+func (r *Runner) runTask(ctx context.Context, t Task) (res TaskResult) {
+	started := time.Now()
+	res = TaskResult{Task: t, Status: StatusOK}
+	defer func() {
+		res.Duration = time.Since(started)
+		if res.Err != nil {
+			res.Status = StatusFailed
+			r.Logger.Error("task failed", "task", t.String(), "err", res.Err)
+		} else if res.Fetched == 0 && res.Status == StatusOK {
+			res.Status = StatusUpToDate
+		}
+	}()
+	if t.Empty() {
+		return res
+	}
+	if err := ctx.Err(); err != nil {
+		res.Err = err
+		return res
+	}
+	w := &taskWriter{ctx: ctx, r: r, t: t, res: &res, b: transform.NewBuilder(r.Mem, t.Interval), nowMs: r.Now().UnixMilli()}
+	defer w.b.Release()
+	fetchErr := r.Source(t.Market).Fetch(ctx, t, w.page)
+	// Whatever arrived before a failure is complete, validated data: keep it.
+	flushErr := w.flush(ctx)
+	res.Rejected = append(res.Rejected, w.b.Rejected...)
+	res.Err = errors.Join(fetchErr, flushErr)
+	return res
+}
+
+// taskWriter gathers one period's candles in a builder and writes the
+// period's file when the candles move on to the next period.
+type taskWriter struct {
+	ctx       context.Context
+	r         *Runner
+	t         Task
+	res       *TaskResult
+	b         *transform.Builder
+	nowMs     int64
+	period    string
+	periodEnd int64
+}
+
+func (w *taskWriter) page(page []transform.RawKline) error {
+	for _, k := range page {
+		if k.OpenTime < w.t.Start || k.OpenTime >= w.t.End {
+			continue
+		}
+		if k.CloseTime >= w.nowMs {
+			w.res.OpenSkipped++ // still open: a later run stores it closed
+			continue
+		}
+		if w.period == "" || k.OpenTime >= w.periodEnd {
+			if err := w.flush(w.ctx); err != nil {
+				return err
+			}
+			w.period = w.t.Interval.Period(k.OpenTime)
+			_, w.periodEnd = w.t.Interval.PeriodBounds(k.OpenTime)
+		}
+		if w.res.First == 0 {
+			w.res.First = k.OpenTime
+		}
+		w.res.Last = k.OpenTime
+		w.res.Fetched++
+		w.b.AppendRaw(k)
+	}
+	return nil
+}
+
+// flush merges the gathered candles into the period's file.
+func (w *taskWriter) flush(ctx context.Context) error {
+	if w.b.Len() == 0 {
+		return nil
+	}
+	rec := w.b.NewRecord()
+	defer rec.Release()
+	key := w.t.Series().Key(w.period)
+	st, info, written, err := w.r.mergeWrite(ctx, key, rec)
+	if err != nil {
+		return err
+	}
+	w.res.Added += st.Added
+	w.res.Replaced += st.Replaced
+	if written {
+		w.res.Files = append(w.res.Files, key.Path())
+		w.res.Bytes += info.Size
+	}
+	return nil
+}
+
+// maxConflicts bounds re-merges when another writer keeps changing a file.
+const maxConflicts = 8
+
+// mergeWrite reads the stored file, merges rec into it and writes it back
+// conditionally; if another writer changed the file meanwhile it re-reads
+// and re-merges. Nothing is written when the file already holds rec.
+func (r *Runner) mergeWrite(ctx context.Context, key storage.Key, rec arrow.RecordBatch) (transform.MergeStats, storage.ObjectInfo, bool, error) {
+	for attempt := 0; ; attempt++ {
+		old, version, err := r.Sink.Read(ctx, key)
+		cond := storage.Precondition{IfMatch: version}
+		switch {
+		case storage.IsNotExist(err):
+			cond = storage.Precondition{IfNoneMatch: true}
+		case err != nil:
+			return transform.MergeStats{}, storage.ObjectInfo{}, false, fmt.Errorf("stored file cannot be merged (left untouched): %w", err)
+		}
+		merged, st, err := transform.Merge(r.Mem, old, rec)
+		if old != nil {
+			old.Release()
+		}
+		if err != nil {
+			return st, storage.ObjectInfo{}, false, err
+		}
+		if old != nil && st.Added == 0 && st.Replaced == 0 {
+			merged.Release()
+			return st, storage.ObjectInfo{}, false, nil
+		}
+		info, err := r.Sink.Write(ctx, key, merged, cond)
+		merged.Release()
+		if errors.Is(err, storage.ErrPrecondition) && attempt < maxConflicts {
+			r.Logger.Info("file changed by another writer, merging again", "file", key.Path())
+			continue
+		}
+		if err != nil {
+			return st, info, false, err
+		}
+		return st, info, true, nil
+	}
+}

@@ -1,0 +1,68 @@
+// Package storage reads and writes klines record batches as Parquet files,
+// addressed by Key, on a Backend (local folder now; S3 by URL scheme).
+package storage
+
+import (
+	"fmt"
+	"path"
+	"strings"
+)
+
+// Key addresses one Parquet file of the silver layer.
+type Key struct {
+	Market   string // spot, usdm, coinm
+	Interval string // REST name, e.g. 1m, 1M
+	Symbol   string // upper case, e.g. BTCUSDT
+	Period   string // YYYY-MM-DD, YYYY-MM or YYYY
+}
+
+// Series names the files of one market/interval/symbol.
+type Series struct {
+	Market, Interval, Symbol string
+}
+
+const silverRoot = "silver/klines"
+
+// Dir is the Hive-style folder of a series, relative to the lake root.
+func (s Series) Dir() string {
+	return fmt.Sprintf("%s/market=%s/interval=%s/symbol=%s", silverRoot, s.Market, s.Interval, s.Symbol)
+}
+
+// Key returns the key of one period of the series.
+func (s Series) Key(period string) Key {
+	return Key{Market: s.Market, Interval: s.Interval, Symbol: s.Symbol, Period: period}
+}
+
+// Series returns the series the key belongs to.
+func (k Key) Series() Series { return Series{Market: k.Market, Interval: k.Interval, Symbol: k.Symbol} }
+
+// Path is the object name relative to the lake root, with forward slashes:
+// silver/klines/market=M/interval=I/symbol=S/PERIOD.parquet
+func (k Key) Path() string { return k.Series().Dir() + "/" + k.Period + ".parquet" }
+
+func (k Key) String() string { return k.Path() }
+
+// ParseKey is the inverse of Key.Path; ok is false for any other name.
+func ParseKey(name string) (k Key, ok bool) {
+	rest, found := strings.CutPrefix(name, silverRoot+"/")
+	if !found {
+		return k, false
+	}
+	parts := strings.Split(rest, "/")
+	if len(parts) != 4 || !strings.HasSuffix(parts[3], ".parquet") {
+		return k, false
+	}
+	vals := [3]string{}
+	for i, name := range [...]string{"market=", "interval=", "symbol="} {
+		v, found := strings.CutPrefix(parts[i], name)
+		if !found || v == "" {
+			return k, false
+		}
+		vals[i] = v
+	}
+	period := strings.TrimSuffix(parts[3], ".parquet")
+	if period == "" || strings.HasPrefix(period, ".") || path.Base(parts[3]) != parts[3] {
+		return k, false
+	}
+	return Key{Market: vals[0], Interval: vals[1], Symbol: vals[2], Period: period}, true
+}

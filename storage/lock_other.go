@@ -1,0 +1,8 @@
+//go:build !unix
+
+package storage
+
+// lockDir is a no-op where flock is not available; the rename stays atomic.
+func lockDir(dir string) (func(), error) { return func() {}, nil }
+
+func syncDir(dir string) {}

@@ -1,0 +1,230 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/lakehouse-dev/lakehouse/transform"
+)
+
+// Parquet key-value metadata written into every file.
+const (
+	MetaSchemaVersion = "lakehouse.schema_version"
+	MetaProducer      = "lakehouse.producer"
+)
+
+// Compressions maps --compression values to Parquet codecs.
+var Compressions = map[string]compress.Compression{
+	"zstd":         compress.Codecs.Zstd,
+	"snappy":       compress.Codecs.Snappy,
+	"gzip":         compress.Codecs.Gzip,
+	"none":         compress.Codecs.Uncompressed,
+	"uncompressed": compress.Codecs.Uncompressed,
+}
+
+// WriteOptions controls how Parquet files are encoded.
+type WriteOptions struct {
+	Compression string // a key of Compressions; default zstd
+	Producer    string // "lakehouse <version>", stored in the file metadata
+}
+
+// maxRowGroup keeps a day of 1s candles (86,400 rows) in one row group.
+const maxRowGroup = 1 << 17
+
+func writeParquet(w io.Writer, rec arrow.RecordBatch, opts WriteOptions) error {
+	codec, ok := Compressions[strings.ToLower(opts.Compression)]
+	if !ok && opts.Compression != "" {
+		return fmt.Errorf("unknown compression %q", opts.Compression)
+	}
+	if opts.Compression == "" {
+		codec = compress.Codecs.Zstd
+	}
+	props := parquet.NewWriterProperties(
+		parquet.WithCompression(codec),
+		parquet.WithStats(true),
+		parquet.WithMaxRowGroupLength(maxRowGroup),
+		parquet.WithCreatedBy(opts.Producer),
+		parquet.WithDictionaryDefault(false),
+	)
+	fw, err := pqarrow.NewFileWriter(rec.Schema(), w, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	if err != nil {
+		return err
+	}
+	if err := fw.AppendKeyValueMetadata(MetaSchemaVersion, transform.SchemaVersion); err != nil {
+		return err
+	}
+	if err := fw.AppendKeyValueMetadata(MetaProducer, opts.Producer); err != nil {
+		return err
+	}
+	if err := fw.Write(rec); err != nil {
+		fw.Close()
+		return err
+	}
+	return fw.Close()
+}
+
+// readParquet reads a whole klines file into one record batch.
+func readParquet(ctx context.Context, obj Object, mem memory.Allocator) (arrow.RecordBatch, error) {
+	pf, err := file.NewParquetReader(io.NewSectionReader(obj, 0, obj.Size()), file.WithReadProps(parquet.NewReaderProperties(mem)))
+	if err != nil {
+		return nil, err
+	}
+	defer pf.Close()
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: pf.NumRows() + 1}, mem)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := fr.Schema()
+	if err != nil {
+		return nil, err
+	}
+	if !sc.Equal(transform.Schema) {
+		return nil, fmt.Errorf("schema %s differs from the klines schema version %s", sc, transform.SchemaVersion)
+	}
+	rr, err := fr.GetRecordReader(ctx, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer rr.Release()
+	var parts []arrow.RecordBatch
+	defer func() {
+		for _, p := range parts {
+			p.Release()
+		}
+	}()
+	for rr.Next() {
+		r := rr.RecordBatch()
+		r.Retain()
+		parts = append(parts, r)
+	}
+	if err := rr.Err(); err != nil && err != io.EOF {
+		return nil, err
+	}
+	switch len(parts) {
+	case 0:
+		return array.NewRecordBatch(transform.Schema, emptyColumns(mem), 0), nil
+	case 1:
+		parts[0].Retain()
+		return parts[0], nil
+	}
+	return concatRecords(mem, parts)
+}
+
+func emptyColumns(mem memory.Allocator) []arrow.Array {
+	b := array.NewRecordBuilder(mem, transform.Schema)
+	defer b.Release()
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	cols := make([]arrow.Array, rec.NumCols())
+	for i := range cols {
+		cols[i] = rec.Column(i)
+		cols[i].Retain()
+	}
+	return cols
+}
+
+func concatRecords(mem memory.Allocator, parts []arrow.RecordBatch) (arrow.RecordBatch, error) {
+	cols := make([]arrow.Array, len(transform.Schema.Fields()))
+	var rows int64
+	for _, p := range parts {
+		rows += p.NumRows()
+	}
+	for i := range cols {
+		chunks := make([]arrow.Array, len(parts))
+		for j, p := range parts {
+			chunks[j] = p.Column(i)
+		}
+		c, err := array.Concatenate(chunks, mem)
+		if err != nil {
+			for _, done := range cols[:i] {
+				done.Release()
+			}
+			return nil, err
+		}
+		cols[i] = c
+	}
+	rec := array.NewRecordBatch(transform.Schema, cols, rows)
+	for _, c := range cols {
+		c.Release()
+	}
+	return rec, nil
+}
+
+// FileMeta is what the footer of a stored file says, without reading data.
+type FileMeta struct {
+	Key           Key
+	Version       string
+	Size          int64
+	Rows          int64
+	MinOpenTime   int64 // ms; valid when Rows > 0 and HasStats
+	MaxOpenTime   int64
+	HasStats      bool
+	SchemaVersion string
+	Producer      string
+}
+
+func readFooter(obj Object) (FileMeta, error) {
+	pf, err := file.NewParquetReader(io.NewSectionReader(obj, 0, obj.Size()))
+	if err != nil {
+		return FileMeta{}, err
+	}
+	defer pf.Close()
+	md := pf.MetaData()
+	fm := FileMeta{Version: obj.Version(), Size: obj.Size(), Rows: md.NumRows}
+	kv := md.KeyValueMetadata()
+	if v := kv.FindValue(MetaSchemaVersion); v != nil {
+		fm.SchemaVersion = *v
+	}
+	if v := kv.FindValue(MetaProducer); v != nil {
+		fm.Producer = *v
+	}
+	col := md.Schema.ColumnIndexByName(transform.ColOpenTime)
+	if col < 0 {
+		return fm, fmt.Errorf("no %s column", transform.ColOpenTime)
+	}
+	fm.HasStats = md.NumRowGroups() > 0
+	for i := 0; i < md.NumRowGroups(); i++ {
+		min, max, ok := int64Stats(md.RowGroup(i), col)
+		if !ok {
+			fm.HasStats = false
+			break
+		}
+		if i == 0 || min < fm.MinOpenTime {
+			fm.MinOpenTime = min
+		}
+		if i == 0 || max > fm.MaxOpenTime {
+			fm.MaxOpenTime = max
+		}
+	}
+	return fm, nil
+}
+
+func int64Stats(rg *metadata.RowGroupMetaData, col int) (min, max int64, ok bool) {
+	cc, err := rg.ColumnChunk(col)
+	if err != nil {
+		return 0, 0, false
+	}
+	if set, err := cc.StatsSet(); err != nil || !set {
+		return 0, 0, false
+	}
+	st, err := cc.Statistics()
+	if err != nil || st == nil || !st.HasMinMax() {
+		return 0, 0, false
+	}
+	is, ok := st.(*metadata.Int64Statistics)
+	if !ok {
+		return 0, 0, false
+	}
+	return is.Min(), is.Max(), true
+}

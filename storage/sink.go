@@ -1,0 +1,105 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// Sink reads and writes klines record batches by key. It knows nothing of
+// how batches are merged; that is transform's job.
+type Sink interface {
+	// Read returns the stored batch and its version; errors wrap
+	// ErrNotExist when there is no file.
+	Read(ctx context.Context, key Key) (arrow.RecordBatch, string, error)
+	// Write stores rec under key, atomically, if cond holds (ErrPrecondition otherwise).
+	Write(ctx context.Context, key Key, rec arrow.RecordBatch, cond Precondition) (ObjectInfo, error)
+	// Meta reads only the footer of a stored file.
+	Meta(ctx context.Context, key Key) (FileMeta, error)
+	// List returns the stored keys of a series, oldest period first.
+	List(ctx context.Context, s Series) ([]Key, error)
+	// Backend names where the data lives ("file", "s3").
+	Backend() string
+	Close() error
+}
+
+// Store is the Sink over any Backend.
+type Store struct {
+	backend Backend
+	mem     memory.Allocator
+	opts    WriteOptions
+}
+
+var _ Sink = (*Store)(nil)
+
+// NewStore returns a Sink writing Parquet with opts to b.
+func NewStore(b Backend, mem memory.Allocator, opts WriteOptions) *Store {
+	if mem == nil {
+		mem = memory.DefaultAllocator
+	}
+	return &Store{backend: b, mem: mem, opts: opts}
+}
+
+func (s *Store) Backend() string { return s.backend.Kind() }
+
+// Location is where the lake lives, for messages.
+func (s *Store) Location() string { return s.backend.Location() }
+
+func (s *Store) Close() error { return s.backend.Close() }
+
+func (s *Store) Read(ctx context.Context, key Key) (arrow.RecordBatch, string, error) {
+	obj, err := s.backend.Open(ctx, key.Path())
+	if err != nil {
+		return nil, "", err
+	}
+	defer obj.Close()
+	rec, err := readParquet(ctx, obj, s.mem)
+	if err != nil {
+		return nil, "", fmt.Errorf("read %s: %w", key, err)
+	}
+	return rec, obj.Version(), nil
+}
+
+func (s *Store) Write(ctx context.Context, key Key, rec arrow.RecordBatch, cond Precondition) (ObjectInfo, error) {
+	return s.backend.Put(ctx, key.Path(), func(w io.Writer) error {
+		return writeParquet(w, rec, s.opts)
+	}, cond)
+}
+
+func (s *Store) Meta(ctx context.Context, key Key) (FileMeta, error) {
+	obj, err := s.backend.Open(ctx, key.Path())
+	if err != nil {
+		return FileMeta{}, err
+	}
+	defer obj.Close()
+	fm, err := readFooter(obj)
+	fm.Key = key
+	if err != nil {
+		return fm, fmt.Errorf("read footer of %s: %w", key, err)
+	}
+	return fm, nil
+}
+
+func (s *Store) List(ctx context.Context, series Series) ([]Key, error) {
+	infos, err := s.backend.List(ctx, series.Dir()+"/")
+	if err != nil {
+		return nil, err
+	}
+	var keys []Key
+	for _, in := range infos {
+		if k, ok := ParseKey(in.Name); ok && k.Series() == series {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, func(a, b Key) int { return strings.Compare(a.Period, b.Period) })
+	return keys, nil
+}
+
+// IsNotExist reports whether err says an object is missing.
+func IsNotExist(err error) bool { return errors.Is(err, ErrNotExist) }
