@@ -46,7 +46,9 @@ func (b *LocalBackend) Location() string { return b.root }
 func (b *LocalBackend) Kind() string     { return "file" }
 func (b *LocalBackend) Close() error     { return nil }
 
-func (b *LocalBackend) path(name string) string { return filepath.Join(b.root, filepath.FromSlash(name)) }
+func (b *LocalBackend) path(name string) string {
+	return filepath.Join(b.root, filepath.FromSlash(name))
+}
 
 type localObject struct {
 	*os.File
@@ -57,8 +59,10 @@ type localObject struct {
 func (o *localObject) Size() int64     { return o.size }
 func (o *localObject) Version() string { return o.version }
 
+// fileVersion identifies a file's content: every write renames a new file
+// into place, so the inode changes too, even within one mtime tick.
 func fileVersion(fi fs.FileInfo) string {
-	return strconv.FormatInt(fi.Size(), 10) + "-" + strconv.FormatInt(fi.ModTime().UnixNano(), 10)
+	return strconv.FormatUint(fileID(fi), 10) + "-" + strconv.FormatInt(fi.Size(), 10) + "-" + strconv.FormatInt(fi.ModTime().UnixNano(), 10)
 }
 
 // Open opens name for random access.
@@ -98,7 +102,8 @@ func (b *LocalBackend) Put(ctx context.Context, name string, write func(io.Write
 			os.Remove(tmp.Name())
 		}
 	}()
-	if err := write(tmp); err != nil {
+	// Hide Close: some encoders (pqarrow) close a writer that has one.
+	if err := write(struct{ io.Writer }{tmp}); err != nil {
 		return ObjectInfo{}, fmt.Errorf("write %s: %w", name, err)
 	}
 	if err := tmp.Sync(); err != nil {

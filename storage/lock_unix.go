@@ -3,6 +3,7 @@
 package storage
 
 import (
+	"io/fs"
 	"os"
 	"syscall"
 )
@@ -30,4 +31,12 @@ func syncDir(dir string) {
 		f.Sync()
 		f.Close()
 	}
+}
+
+// fileID is the inode number of a file.
+func fileID(fi fs.FileInfo) uint64 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return uint64(st.Ino)
+	}
+	return 0
 }

@@ -89,7 +89,7 @@ func readParquet(ctx context.Context, obj Object, mem memory.Allocator) (arrow.R
 	if err != nil {
 		return nil, err
 	}
-	if !sc.Equal(transform.Schema) {
+	if !transform.Conforms(sc) {
 		return nil, fmt.Errorf("schema %s differs from the klines schema version %s", sc, transform.SchemaVersion)
 	}
 	rr, err := fr.GetRecordReader(ctx, nil, nil)
@@ -111,30 +111,20 @@ func readParquet(ctx context.Context, obj Object, mem memory.Allocator) (arrow.R
 	if err := rr.Err(); err != nil && err != io.EOF {
 		return nil, err
 	}
-	switch len(parts) {
-	case 0:
-		return array.NewRecordBatch(transform.Schema, emptyColumns(mem), 0), nil
-	case 1:
-		parts[0].Retain()
-		return parts[0], nil
+	if len(parts) == 0 {
+		b := array.NewRecordBuilder(mem, transform.Schema)
+		defer b.Release()
+		return b.NewRecordBatch(), nil
 	}
 	return concatRecords(mem, parts)
 }
 
-func emptyColumns(mem memory.Allocator) []arrow.Array {
-	b := array.NewRecordBuilder(mem, transform.Schema)
-	defer b.Release()
-	rec := b.NewRecordBatch()
-	defer rec.Release()
-	cols := make([]arrow.Array, rec.NumCols())
-	for i := range cols {
-		cols[i] = rec.Column(i)
-		cols[i].Retain()
-	}
-	return cols
-}
-
+// concatRecords joins batches into one with exactly transform.Schema (the
+// Parquet reader adds field ids to the schema's metadata).
 func concatRecords(mem memory.Allocator, parts []arrow.RecordBatch) (arrow.RecordBatch, error) {
+	if len(parts) == 1 {
+		return array.NewRecordBatch(transform.Schema, parts[0].Columns(), parts[0].NumRows()), nil
+	}
 	cols := make([]arrow.Array, len(transform.Schema.Fields()))
 	var rows int64
 	for _, p := range parts {

@@ -71,10 +71,13 @@ func (iv Interval) Next(openMs int64) int64 {
 func (iv Interval) CloseTime(openMs int64) int64 { return iv.Next(openMs) - 1 }
 
 // Aligned reports whether openMs lies on the interval's grid. Weeks open on
-// Mondays, months on the 1st, 3d candles on multiples of three days since the
-// epoch, everything else on multiples of its length.
+// Mondays, months on the 1st, everything else on multiples of its length
+// since the epoch. Binance does not document the phase of 3d candles, so
+// for 3d only whole days are required rather than rejecting real rows.
 func (iv Interval) Aligned(openMs int64) bool {
 	switch {
+	case iv == "3d":
+		return openMs%int64(24*time.Hour/time.Millisecond) == 0
 	case iv.Monthly():
 		t := time.UnixMilli(openMs).UTC()
 		return openMs%int64(24*time.Hour/time.Millisecond) == 0 && t.Day() == 1

@@ -57,3 +57,18 @@ var Schema = arrow.NewSchema([]arrow.Field{
 	{Name: ColTakerBuyBaseVolume, Type: arrow.PrimitiveTypes.Float64},
 	{Name: ColTakerBuyQuoteVolume, Type: arrow.PrimitiveTypes.Float64},
 }, nil)
+
+// Conforms reports whether sc has the klines columns with the klines types,
+// in order, ignoring field metadata that file formats add.
+func Conforms(sc *arrow.Schema) bool {
+	if sc.NumFields() != Schema.NumFields() {
+		return false
+	}
+	for i, f := range Schema.Fields() {
+		g := sc.Field(i)
+		if g.Name != f.Name || !arrow.TypeEqual(g.Type, f.Type) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,150 @@
+package transform
+
+import (
+	"math"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+func raw(iv Interval, open int64, o, h, l, c string) RawKline {
+	return RawKline{OpenTime: open, Open: o, High: h, Low: l, Close: c, Volume: "1.5",
+		CloseTime: iv.CloseTime(open), QuoteAssetVolume: "100.25", TradeNum: 7,
+		TakerBuyBaseAssetVolume: "0.5", TakerBuyQuoteAssetVolume: "33.1"}
+}
+
+func TestBuilderValidates(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	iv := Interval("1m")
+	t0 := ms("2024-01-01T00:00:00Z")
+	good := raw(iv, t0, "10", "12", "9", "11")
+	cases := []struct {
+		name string
+		k    RawKline
+		typ  string
+	}{
+		{"low above open", raw(iv, t0+60000, "10", "12", "10.5", "11"), ErrOHLC},
+		{"high below close", raw(iv, t0+120000, "10", "10.5", "9", "11"), ErrOHLC},
+		{"bad close time", func() RawKline { k := raw(iv, t0+180000, "10", "12", "9", "11"); k.CloseTime++; return k }(), ErrCloseTime},
+		{"misaligned", raw(iv, t0+1000, "10", "12", "9", "11"), ErrMisaligned},
+		{"negative volume", func() RawKline { k := raw(iv, t0+240000, "10", "12", "9", "11"); k.Volume = "-1"; return k }(), ErrVolume},
+		{"not a number", func() RawKline { k := raw(iv, t0+300000, "10", "12", "9", "11"); k.Close = "x"; return k }(), ErrParse},
+		{"NaN", func() RawKline { k := raw(iv, t0+360000, "NaN", "12", "9", "11"); return k }(), ErrOHLC},
+	}
+	b := NewBuilder(mem, iv)
+	defer b.Release()
+	if !b.AppendRaw(good) {
+		t.Fatalf("good row rejected: %v", b.Rejected)
+	}
+	for _, tc := range cases {
+		if b.AppendRaw(tc.k) {
+			t.Errorf("%s: accepted", tc.name)
+			continue
+		}
+		last := b.Rejected[len(b.Rejected)-1]
+		if last.Type != tc.typ || last.OpenTime != tc.k.OpenTime {
+			t.Errorf("%s: rejected as %s at %d, want %s", tc.name, last.Type, last.OpenTime, tc.typ)
+		}
+	}
+	rec := b.NewRecord()
+	defer rec.Release()
+	if rec.NumRows() != 1 {
+		t.Fatalf("rows = %d, want only the valid one", rec.NumRows())
+	}
+	got := Rows(rec)[0]
+	want := Kline{OpenTime: t0, Open: 10, High: 12, Low: 9, Close: 11, Volume: 1.5, CloseTime: t0 + 59999, QuoteVolume: 100.25, Trades: 7, TakerBuyBase: 0.5, TakerBuyQuote: 33.1}
+	if got != want {
+		t.Errorf("row = %+v, want %+v", got, want)
+	}
+}
+
+func TestMergeSortsDedupsAndPrefersNew(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	iv := Interval("1h")
+	t0 := ms("2024-01-01T00:00:00Z")
+	h := int64(3600_000)
+	mk := func(opens []int64, close string) *Builder {
+		b := NewBuilder(mem, iv)
+		for _, o := range opens {
+			if !b.AppendRaw(raw(iv, t0+o*h, "10", "20", "5", close)) {
+				t.Fatalf("rejected: %v", b.Rejected)
+			}
+		}
+		return b
+	}
+	ob := mk([]int64{0, 1, 2, 5}, "11")
+	defer ob.Release()
+	old := ob.NewRecord()
+	defer old.Release()
+	nb := mk([]int64{6, 2, 3, 3}, "12") // unsorted, duplicate 3, overlaps 2
+	defer nb.Release()
+	incoming := nb.NewRecord()
+	defer incoming.Release()
+
+	merged, st, err := Merge(mem, old, incoming)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer merged.Release()
+	rows := Rows(merged)
+	var opens []int64
+	for _, r := range rows {
+		opens = append(opens, (r.OpenTime-t0)/h)
+	}
+	if want := []int64{0, 1, 2, 3, 5, 6}; !equal(opens, want) {
+		t.Fatalf("open times %v, want %v", opens, want)
+	}
+	if rows[2].Close != 12 || rows[0].Close != 11 {
+		t.Errorf("incoming should win on overlap: %+v", rows[2])
+	}
+	if st.Added != 2 || st.Replaced != 1 || st.Rows != 6 || st.Existing != 4 || st.Incoming != 4 {
+		t.Errorf("stats %+v", st)
+	}
+
+	// Merging the same data again changes nothing.
+	again, st2, err := Merge(mem, merged, merged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Release()
+	if st2.Added != 0 || st2.Replaced != 0 || !array.RecordEqual(again, merged) {
+		t.Errorf("re-merge not idempotent: %+v", st2)
+	}
+}
+
+func equal(a, b []int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func FuzzRawKlineParse(f *testing.F) {
+	f.Add("1.0", "2.5", "0.5", "1.2", "100")
+	f.Add("NaN", "inf", "-1", "1e308", "")
+	f.Fuzz(func(t *testing.T, o, h, l, c, v string) {
+		k, err := RawKline{OpenTime: 0, Open: o, High: h, Low: l, Close: c, Volume: v, CloseTime: 59999,
+			QuoteAssetVolume: "1", TakerBuyBaseAssetVolume: "0", TakerBuyQuoteAssetVolume: "0"}.Parse()
+		if err != nil {
+			return
+		}
+		if verr := Validate("1m", k); verr == nil {
+			for _, x := range []float64{k.Open, k.High, k.Low, k.Close, k.Volume} {
+				if math.IsNaN(x) || math.IsInf(x, 0) || x < 0 {
+					t.Fatalf("validated a non-finite or negative value: %+v", k)
+				}
+			}
+			if k.Low > k.High {
+				t.Fatalf("validated low > high: %+v", k)
+			}
+		}
+	})
+}
