@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"time"
 
 	binance "github.com/adshao/go-binance/v2"
 	"github.com/adshao/go-binance/v2/common"
@@ -29,6 +30,9 @@ type restSource struct {
 
 var _ Source = (*restSource)(nil)
 
+// go-binance clients record the last weight header in a field, so they are
+// not safe for concurrent use: each page gets its own (cheap) client.
+
 // NewRESTSource returns the REST source of market m at baseURL ("" =
 // Binance). It reads the market's weight limit from exchangeInfo (asking
 // about probeSymbol on spot, to keep the answer small); if that fails the
@@ -38,41 +42,51 @@ func NewRESTSource(ctx context.Context, m Market, baseURL string, hc *HTTPClient
 		baseURL = m.DefaultBaseURL()
 	}
 	s := &restSource{market: m, info: markets[m]}
-	var limits []int64
+	var limits []weightRule
 	switch m {
 	case Spot:
-		c := binance.NewClient("", "")
-		c.BaseURL, c.HTTPClient = baseURL, hc.Client
+		client := func() *binance.Client {
+			c := binance.NewClient("", "")
+			c.BaseURL, c.HTTPClient = baseURL, hc.Client
+			return c
+		}
+		c := client()
 		s.page = func(ctx context.Context, sym, iv string, start, end int64, limit int) ([]transform.RawKline, error) {
-			return toRaw(c.NewKlinesService().Symbol(sym).Interval(iv).StartTime(start).EndTime(end).Limit(limit).Do(ctx))
+			return toRaw(client().NewKlinesService().Symbol(sym).Interval(iv).StartTime(start).EndTime(end).Limit(limit).Do(ctx))
 		}
 		if info, err := c.NewExchangeInfoService().Symbol(probeSymbol).Do(ctx); err == nil {
 			limits = weightLimits(info.RateLimits)
 		}
 	case USDM:
-		c := futures.NewClient("", "")
-		c.BaseURL, c.HTTPClient = baseURL, hc.Client
+		client := func() *futures.Client {
+			c := futures.NewClient("", "")
+			c.BaseURL, c.HTTPClient = baseURL, hc.Client
+			return c
+		}
+		c := client()
 		s.page = func(ctx context.Context, sym, iv string, start, end int64, limit int) ([]transform.RawKline, error) {
-			return toRaw(c.NewKlinesService().Symbol(sym).Interval(iv).StartTime(start).EndTime(end).Limit(limit).Do(ctx))
+			return toRaw(client().NewKlinesService().Symbol(sym).Interval(iv).StartTime(start).EndTime(end).Limit(limit).Do(ctx))
 		}
 		if info, err := c.NewExchangeInfoService().Do(ctx); err == nil {
 			limits = weightLimits(info.RateLimits)
 		}
 	case COINM:
-		c := delivery.NewClient("", "")
-		c.BaseURL, c.HTTPClient = baseURL, hc.Client
+		client := func() *delivery.Client {
+			c := delivery.NewClient("", "")
+			c.BaseURL, c.HTTPClient = baseURL, hc.Client
+			return c
+		}
+		c := client()
 		s.page = func(ctx context.Context, sym, iv string, start, end int64, limit int) ([]transform.RawKline, error) {
-			return toRaw(c.NewKlinesService().Symbol(sym).Interval(iv).StartTime(start).EndTime(end).Limit(limit).Do(ctx))
+			return toRaw(client().NewKlinesService().Symbol(sym).Interval(iv).StartTime(start).EndTime(end).Limit(limit).Do(ctx))
 		}
 		if info, err := c.NewExchangeInfoService().Do(ctx); err == nil {
 			limits = weightLimits(info.RateLimits)
 		}
 	}
-	for _, l := range limits {
-		if l > 0 {
-			if u, err := url.Parse(baseURL); err == nil {
-				hc.limiter.SetLimit(u.Host, m, int(l))
-			}
+	if u, err := url.Parse(baseURL); err == nil {
+		for _, r := range limits {
+			hc.limiter.SetLimit(u.Host, m, r.limit, r.window)
 		}
 	}
 	return s
@@ -99,13 +113,15 @@ type rateLimit struct {
 	Limit         int64
 }
 
-// weightLimits returns the REQUEST_WEIGHT limits of one-minute rules.
-func weightLimits[R binance.RateLimit | futures.RateLimit | delivery.RateLimit](rls []R) []int64 {
-	var out []int64
+var rateIntervals = map[string]time.Duration{"SECOND": time.Second, "MINUTE": time.Minute, "HOUR": time.Hour, "DAY": 24 * time.Hour}
+
+// weightLimits returns the REQUEST_WEIGHT rules (Binance has one: 1 MINUTE).
+func weightLimits[R binance.RateLimit | futures.RateLimit | delivery.RateLimit](rls []R) []weightRule {
+	var out []weightRule
 	for _, r := range rls {
 		rl := rateLimit(r)
-		if rl.RateLimitType == "REQUEST_WEIGHT" && rl.Interval == "MINUTE" && rl.IntervalNum == 1 {
-			out = append(out, rl.Limit)
+		if unit, ok := rateIntervals[rl.Interval]; ok && rl.RateLimitType == "REQUEST_WEIGHT" && rl.IntervalNum > 0 && rl.Limit > 0 {
+			out = append(out, weightRule{limit: int(rl.Limit), window: time.Duration(rl.IntervalNum) * unit})
 		}
 	}
 	return out

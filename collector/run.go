@@ -87,8 +87,11 @@ func (r *Runner) runTask(ctx context.Context, t Task) (res TaskResult) {
 	w := &taskWriter{ctx: ctx, r: r, t: t, res: &res, b: transform.NewBuilder(r.Mem, t.Interval), nowMs: r.Now().UnixMilli()}
 	defer w.b.Release()
 	fetchErr := r.Source(t.Market).Fetch(ctx, t, w.page)
-	// Whatever arrived before a failure is complete, validated data: keep it.
-	flushErr := w.flush(ctx)
+	// Whatever arrived before a failure or an interruption is complete,
+	// validated data: keep it, within a bounded time even when cancelled.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalFlushTimeout)
+	defer cancel()
+	flushErr := w.flush(fctx)
 	res.Rejected = append(res.Rejected, w.b.Rejected...)
 	res.Err = errors.Join(fetchErr, flushErr)
 	return res
@@ -153,6 +156,9 @@ func (w *taskWriter) flush(ctx context.Context) error {
 	}
 	return nil
 }
+
+// finalFlushTimeout bounds writing the last period of an interrupted task.
+const finalFlushTimeout = 30 * time.Second
 
 // maxConflicts bounds re-merges when another writer keeps changing a file.
 const maxConflicts = 8

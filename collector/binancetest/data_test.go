@@ -31,12 +31,16 @@ func TestDataSanityAndContinuity(t *testing.T) {
 	for _, m := range markets {
 		for _, sym := range specs[m].defaultSymbols {
 			for _, iv := range []string{"1m", "15m", "4h", "1d", "1w", "1M"} {
-				ks := s.Klines(m, sym, iv, defaultListing, testNow)
+				from := defaultListing // long intervals: the whole history
+				switch iv {
+				case "1m", "15m":
+					from = testNow.Add(-24 * time.Hour)
+				case "4h":
+					from = utc(2023, 6, 1)
+				}
+				ks := s.Klines(m, sym, iv, from, testNow)
 				if len(ks) == 0 {
 					t.Fatalf("%s %s %s: no candles", m, sym, iv)
-				}
-				if iv == "1m" {
-					ks = ks[len(ks)-3000:]
 				}
 				checkSanity(t, ks)
 				// The price path is shared, so each close is the next open.
@@ -84,7 +88,8 @@ func TestKlinesMatchesHTTP(t *testing.T) {
 		{Spot, "/api/v3/klines", "BTCUSDT", "1m", time.Date(2024, 3, 14, 0, 0, 0, 0, time.UTC), testNow.Add(time.Hour), 77},
 		{Spot, "/api/v3/klines", "SOLUSDT", "1s", testNow.Add(-30 * time.Minute), testNow, 1000},
 		{USDM, "/fapi/v1/klines", "ETHUSDT", "1m", time.Date(2024, 3, 13, 22, 0, 0, 0, time.UTC), time.Date(2024, 3, 15, 0, 0, 0, 0, time.UTC), 1500},
-		{COINM, "/dapi/v1/klines", "BTCUSD_PERP", "1h", utc(2023, 1, 1), utc(2024, 1, 1), 500},
+		{COINM, "/dapi/v1/klines", "BTCUSD_PERP", "1h", utc(2023, 10, 1), utc(2024, 1, 1), 500},
+		{COINM, "/dapi/v1/klines", "BTCUSD_PERP", "1d", utc(2019, 1, 1), utc(2024, 1, 1), 1500}, // 200-day windows
 		{COINM, "/dapi/v1/klines", "ETHUSD_PERP", "1M", utc(2017, 1, 1), utc(2030, 1, 1), 10},
 		{Spot, "/api/v3/klines", "BNBUSDT", "1w", utc(2017, 1, 1), utc(2030, 1, 1), 100},
 	}
@@ -177,4 +182,19 @@ func BenchmarkGenerate1000(b *testing.B) {
 		}
 	}
 	b.SetBytes(int64(len(buf)))
+}
+
+func BenchmarkAppendFixed(b *testing.B) {
+	buf := make([]byte, 0, 64)
+	for b.Loop() {
+		buf = appendFixed(buf[:0], 6012345678901234)
+	}
+}
+
+func TestAppendFixed(t *testing.T) {
+	for v, want := range map[int64]string{0: "0.00000000", 1: "0.00000001", 123456789: "1.23456789", 6012345678901234: "60123456.78901234", -5: "-0.00000005"} {
+		if got := string(appendFixed(nil, v)); got != want {
+			t.Errorf("appendFixed(%d) = %q, want %q", v, got, want)
+		}
+	}
 }

@@ -116,6 +116,9 @@ func (s *Server) applyFault(w *statusWriter, r *http.Request, f Fault, rt route,
 }
 
 func (s *Server) faultStatus(w *statusWriter, f Fault, rt route, known bool) {
+	if f.Status < 100 || f.Status > 999 {
+		f.Status = http.StatusInternalServerError // net/http would panic on it
+	}
 	e := &apiError{f.Status, -1000, "An unknown error occurred while processing the request."}
 	switch {
 	case f.Status == http.StatusTooManyRequests:

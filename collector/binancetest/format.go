@@ -16,22 +16,30 @@ type Kline struct {
 
 // appendFixed formats a non-negative fixed-point value with exactly 8
 // decimals. strconv.AppendFloat with a precision takes its slow big-decimal
-// path; this keeps generating 1000 candles in the tens of microseconds.
+// path; this keeps a 1000-candle page in the low hundreds of microseconds.
 func appendFixed(b []byte, v int64) []byte {
 	if v < 0 {
 		b = append(b, '-')
 		v = -v
 	}
-	b = strconv.AppendInt(b, v/1e8, 10)
-	f := v % 1e8
+	b = strconv.AppendUint(b, uint64(v)/1e8, 10)
+	f := uint32(uint64(v) % 1e8) // 32-bit division by constants is cheap
 	var d [9]byte
 	d[0] = '.'
-	for i := 8; i >= 1; i-- {
-		d[i] = byte('0' + f%10)
-		f /= 10
+	for i := 8; i > 0; i -= 2 {
+		q := f % 100
+		f /= 100
+		d[i-1], d[i] = pairs[2*q], pairs[2*q+1]
 	}
 	return append(b, d[:]...)
 }
+
+// pairs holds "00".."99" for two-digits-at-a-time formatting.
+const pairs = "0001020304050607080910111213141516171819" +
+	"2021222324252627282930313233343536373839" +
+	"4041424344454647484950515253545556575859" +
+	"6061626364656667686970717273747576777879" +
+	"8081828384858687888990919293949596979899"
 
 func fixedString(v int64) string { return string(appendFixed(make([]byte, 0, 24), v)) }
 

@@ -1,7 +1,6 @@
 package binancetest
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -136,5 +135,3 @@ func opens(ks []Kline) []int64 {
 	}
 	return out
 }
-
-func equalJSON(a, b []byte) bool { return bytes.Equal(bytes.TrimSpace(a), bytes.TrimSpace(b)) }

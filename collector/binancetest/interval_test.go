@@ -25,7 +25,7 @@ func TestMonthAndWeekAlignment(t *testing.T) {
 		{"1w coinm", "/dapi/v1/klines?symbol=BTCUSD_PERP&interval=1w", utc(2023, 12, 31),
 			[]time.Time{utc(2024, 1, 1), utc(2024, 1, 8)}},
 		{"3d on epoch multiples", "/api/v3/klines?symbol=BTCUSDT&interval=3d", utc(2024, 1, 1),
-			[]time.Time{utc(2024, 1, 2), utc(2024, 1, 5), utc(2024, 1, 8)}}, // 2024-01-02 is day 19724 = 3*6574
+			[]time.Time{utc(2024, 1, 3), utc(2024, 1, 6), utc(2024, 1, 9)}}, // 2024-01-03 is day 19725 = 3*6575
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -124,7 +124,8 @@ func (s *Server) serveKlines(w http.ResponseWriter, r *http.Request, m Market) {
 // Klines returns the closed candles the fake serves for m/symbol/interval
 // with open time in [start, end) and close time before the data clock's now.
 // It returns nil for an unknown market, symbol or interval. Use it as the
-// expected value in assertions.
+// expected value in assertions; candles are generated on demand, so keep
+// ranges modest (a year of 1m candles is ~0.5M values).
 func (s *Server) Klines(m Market, symbol, interval string, start, end time.Time) []Kline {
 	spec, ok := specs[m]
 	if !ok {

@@ -106,8 +106,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	weight, now := s.weightOf(rt, r), s.cfg.wall()
 	s.mu.Lock()
-	v := s.admit(rt.market, s.weightOf(rt, r), s.cfg.wall())
+	v := s.admit(rt.market, weight, now)
 	s.mu.Unlock()
 	setWeightHeaders(sw, rt.market, v.used)
 	switch v.status {
