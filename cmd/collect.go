@@ -33,13 +33,21 @@ type collectOptions struct {
 	compression string
 	// weightWindow is hidden: benchmarks shorten Binance's minute against a fake.
 	weightWindow time.Duration
+	shard        shardOptions
+	quiet        bool
+	s3           s3Options
+	telemetry    telemetryOptions
+	archive      archiveOptions
 }
 
 // collectPlan is collectOptions after validation.
 type collectPlan struct {
+	shard  collector.Shard
 	req    collector.Request
 	output *url.URL
+	s3     storage.S3Config
 	apiURL string
+	source archiveSettings
 }
 
 // NewCmdCollect builds `lakehouse collect`. runF replaces the run step in tests.
@@ -71,7 +79,7 @@ func NewCmdCollect(io IO, g *globalOptions, runF func(context.Context, *collectO
 	f.StringVar(&o.start, "start", "", "first candle to fetch, inclusive: date or RFC 3339, UTC (default: resume after the newest stored candle)")
 	f.StringVar(&o.end, "end", "", "end of the range, exclusive: date or RFC 3339, UTC (default: now)")
 	f.StringVar(&o.lookback, "lookback", "24h", "how far back to start when nothing is stored yet and --start is not given")
-	f.StringVar(&o.output, "output", "./lakehouse-data", "lake root: a folder or file://PATH")
+	f.StringVar(&o.output, "output", "./lakehouse-data", "lake root: a folder, file://PATH or s3://BUCKET/PREFIX")
 	f.IntVar(&o.concurrency, "concurrency", 4, "tasks (symbol x interval) run at once")
 	f.StringVar(&o.apiURL, "binance-api-url", "", "Binance REST base URL (default: Binance's production URL of the market)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print the plan (tasks, ranges, sources, files) and fetch nothing")
@@ -79,6 +87,11 @@ func NewCmdCollect(io IO, g *globalOptions, runF func(context.Context, *collectO
 	f.StringVar(&o.compression, "compression", "zstd", "Parquet compression: zstd, snappy, gzip, none")
 	f.DurationVar(&o.weightWindow, "weight-window", time.Minute, "length of Binance's request-weight window (for fakes)")
 	f.MarkHidden("weight-window")
+	o.shard.addFlags(f)
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress bar (it is only drawn when stderr is a terminal)")
+	o.s3.addFlags(f)
+	o.telemetry.addFlags(f)
+	o.archive.addFlags(f)
 	return c
 }
 
@@ -139,6 +152,9 @@ func (o *collectOptions) validate() (*collectPlan, error) {
 	if p.output, err = storage.ParseOutput(o.output); err != nil {
 		return nil, usageError("%v", err)
 	}
+	if p.s3, err = o.s3.config(p.output); err != nil {
+		return nil, err
+	}
 	if o.apiURL != "" {
 		if p.apiURL, err = collector.ParseBaseURL("--binance-api-url", o.apiURL); err != nil {
 			return nil, usageError("%v", err)
@@ -153,6 +169,15 @@ func (o *collectOptions) validate() (*collectPlan, error) {
 	if _, ok := storage.Compressions[o.compression]; !ok {
 		return nil, usageError("unknown --compression %q: allowed are zstd, snappy, gzip, none", o.compression)
 	}
+	if p.shard, err = o.shard.resolve(o.io.Getenv); err != nil {
+		return nil, err
+	}
+	if err := o.telemetry.validate(); err != nil {
+		return nil, err
+	}
+	if p.source, err = o.archive.validate(); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -161,11 +186,15 @@ func runCollect(ctx context.Context, o *collectOptions, p *collectPlan) error {
 	if err != nil {
 		return err
 	}
-	backend, err := storage.OpenBackend(ctx, p.output)
+	backend, err := storage.OpenBackendWith(ctx, p.output, storageOptions(p.s3, logger))
 	if err != nil {
 		return usageError("%v", err)
 	}
-	sink := storage.NewStore(backend, memory.DefaultAllocator, storage.WriteOptions{Compression: o.compression, Producer: "lakehouse " + Version()})
+	// Deferred first, so it runs last: flush telemetry after the sink closed.
+	tel := o.telemetry.start(ctx, o.io, logger, backend.Kind())
+	defer tel.Shutdown(o.telemetry.timeout)
+	store := storage.NewStore(backend, memory.DefaultAllocator, storage.WriteOptions{Compression: o.compression, Producer: "lakehouse " + Version()})
+	sink := storage.NewInstrumentedSink(store, tel.Metrics)
 	defer sink.Close()
 
 	now := o.io.Now().UTC()
@@ -173,26 +202,39 @@ func runCollect(ctx context.Context, o *collectOptions, p *collectPlan) error {
 	if err != nil {
 		return &exitError{code: ExitFailed, err: err}
 	}
+	tasks = p.shard.Select(tasks)
 	if o.dryRun {
-		return printPlan(o.io.Out, o.summary, sink.Location(), p, tasks)
+		segs, err := p.source.planSegments(ctx, sink, tasks, now)
+		if err != nil {
+			return &exitError{code: ExitFailed, err: err}
+		}
+		return printPlan(o.io.Out, o.summary, store.Location(), p, tasks, segs)
 	}
 
-	hc := collector.NewHTTPClient(collector.ClientOptions{Window: o.weightWindow})
-	var source collector.Source
+	hc := collector.NewHTTPClient(instrumentClient(collector.ClientOptions{Window: o.weightWindow}, tel, p.req.Market, "api"))
 	runner := &collector.Runner{
 		Sink:        sink,
 		Mem:         memory.DefaultAllocator,
 		Logger:      logger,
 		Now:         o.io.Now,
 		Concurrency: o.concurrency,
-		Source: func(collector.Market) collector.Source {
-			return source
-		},
+		Telemetry:   tel,
+		Source: lazySource(func() collector.Source {
+			return collector.InstrumentSource(collector.NewRESTSource(ctx, p.req.Market, p.apiURL, hc, p.req.Symbols[0]), tel)
+		}),
 	}
-	source = collector.NewRESTSource(ctx, p.req.Market, p.apiURL, hc, p.req.Symbols[0])
-	logger.Info("collect starting", "market", p.req.Market, "tasks", len(tasks), "output", sink.Location())
+	p.source.attach(runner, store, instrumentClient(collector.ClientOptions{}, tel, p.req.Market, "archive"))
+	logger.Info("collect starting", "market", p.req.Market, "tasks", len(tasks), "output", store.Location())
 	started := time.Now()
+	var progress *taskProgress
+	if !o.quiet && isTerminal(o.io.Err) {
+		progress = newTaskProgress(o.io.Err, len(tasks), 200*time.Millisecond)
+		runner.Progress = progress
+	}
 	results := runner.Run(ctx, tasks)
+	if progress != nil {
+		progress.Finish()
+	}
 	if err := printSummary(o.io.Out, o.summary, results, time.Since(started)); err != nil {
 		return err
 	}

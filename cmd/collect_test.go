@@ -24,6 +24,7 @@ type result struct {
 func run(t *testing.T, env map[string]string, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
+	env = withFakeArchive(env, args)
 	io := IO{Out: &out, Err: &errb, Now: func() time.Time { return testNow }, Getenv: func(k string) string { return env[k] }}
 	code := Run(context.Background(), io, args)
 	return result{code, out.String(), errb.String()}
@@ -173,7 +174,7 @@ func TestDryRunFetchesNothing(t *testing.T) {
 	if r.code != ExitOK {
 		t.Fatalf("exit %d: %s", r.code, r.err)
 	}
-	for _, want := range []string{"spot BTCUSDT 1m: source api [2023-11-20T00:00:00Z, 2024-03-15T12:35:00Z)", "symbol=BTCUSDT/2023-11.parquet", "symbol=BTCUSDT/2024-03.parquet", "interval=1d/symbol=BTCUSDT/2024.parquet"} {
+	for _, want := range []string{"spot BTCUSDT 1m: source auto [2023-11-20T00:00:00Z, 2024-03-15T12:35:00Z)", "BTCUSDT-1m-2024-03-14.zip", "api         [2024-03-15T00:00:00Z, 2024-03-15T12:35:00Z) REST", "symbol=BTCUSDT/2023-11.parquet", "symbol=BTCUSDT/2024-03.parquet", "interval=1d/symbol=BTCUSDT/2024.parquet"} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("plan lacks %q:\n%s", want, r.out)
 		}

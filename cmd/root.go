@@ -50,8 +50,11 @@ func usageError(format string, args ...any) error {
 
 // globalOptions are the flags every subcommand has.
 type globalOptions struct {
-	logLevel  string
-	logFormat string
+	logLevel   string
+	logFormat  string
+	configFile string
+	// sources says where each flag's value came from (config.go).
+	sources map[string]string
 }
 
 // logger builds the run's logger, or a usage error.
@@ -73,7 +76,7 @@ func NewRootCmd(io IO) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
-			return applyEnv(c, io.Getenv)
+			return g.applySettings(c, io.Getenv)
 		},
 	}
 	root.SetOut(io.Out)
@@ -84,36 +87,9 @@ func NewRootCmd(io IO) *cobra.Command {
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	pf.StringVar(&g.logFormat, "log-format", "text", "log format: text, json")
-	root.AddCommand(NewCmdCollect(io, g, nil), NewCmdVersion(io))
+	pf.StringVar(&g.configFile, "config", "", "YAML file of flag values (keys are flag names); flags and LAKEHOUSE_* env win over it")
+	root.AddCommand(NewCmdCollect(io, g, nil), NewCmdVerify(io, g), NewCmdInventory(io, g), NewCmdConfig(io, g), NewCmdVersion(io))
 	return root
-}
-
-// applyEnv fills every flag the user did not set from LAKEHOUSE_<FLAG>
-// (dashes become underscores), so flags beat env beats defaults.
-func applyEnv(c *cobra.Command, getenv func(string) string) error {
-	var errs []error
-	c.Flags().VisitAll(func(f *pflag.Flag) {
-		if f.Changed {
-			return
-		}
-		env := "LAKEHOUSE_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		v := getenv(env)
-		if v == "" {
-			for _, alias := range flagAliases[f.Name] {
-				if v = getenv("LAKEHOUSE_" + strings.ToUpper(alias)); v != "" {
-					env = "LAKEHOUSE_" + strings.ToUpper(alias)
-					break
-				}
-			}
-		}
-		if v == "" {
-			return
-		}
-		if err := c.Flags().Set(f.Name, v); err != nil {
-			errs = append(errs, usageError("%s=%q: %v", env, v, err))
-		}
-	})
-	return errors.Join(errs...)
 }
 
 // flagAliases lists other names of a flag (also accepted in env).
@@ -134,6 +110,16 @@ func normalizeAliases(_ *pflag.FlagSet, name string) pflag.NormalizedName {
 func Execute() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first signal cancels ctx: no new work starts, in-flight files are
+	// finished or abandoned atomically, telemetry is flushed, a partial
+	// summary is printed. Restoring the default handlers then lets a second
+	// signal end the process at once (still no partial .parquet: files are
+	// only ever renamed into place complete).
+	go func() {
+		<-ctx.Done()
+		stop()
+		fmt.Fprintln(os.Stderr, "lakehouse: interrupted: finishing files in flight and flushing telemetry; signal again to exit at once")
+	}()
 	return Run(ctx, IO{Out: os.Stdout, Err: os.Stderr, Getenv: os.Getenv, Now: time.Now}, os.Args[1:])
 }
 

@@ -109,22 +109,23 @@ func printSummary(w io.Writer, format string, results []collector.TaskResult, d 
 
 // planTask is one task of a --dry-run plan.
 type planTask struct {
-	Market    string   `json:"market"`
-	Symbol    string   `json:"symbol"`
-	Interval  string   `json:"interval"`
-	Source    string   `json:"source"`
-	Start     string   `json:"start"`
-	End       string   `json:"end"`
-	StartFrom string   `json:"start_from"`
-	Files     []string `json:"files"`
+	Market    string        `json:"market"`
+	Symbol    string        `json:"symbol"`
+	Interval  string        `json:"interval"`
+	Source    string        `json:"source"`
+	Start     string        `json:"start"`
+	End       string        `json:"end"`
+	StartFrom string        `json:"start_from"`
+	Files     []string      `json:"files"`
+	Segments  []planSegment `json:"segments"`
 }
 
 // printPlan writes what collect would do, fetching nothing.
-func printPlan(w io.Writer, format, location string, p *collectPlan, tasks []collector.Task) error {
+func printPlan(w io.Writer, format, location string, p *collectPlan, tasks []collector.Task, segs [][]collector.Segment) error {
 	var plan []planTask
-	for _, t := range tasks {
-		pt := planTask{Market: string(t.Market), Symbol: t.Symbol, Interval: t.Interval.String(), Source: "api",
-			Start: ms(t.Start), End: ms(t.End), StartFrom: t.From, Files: []string{}}
+	for i, t := range tasks {
+		pt := planTask{Market: string(t.Market), Symbol: t.Symbol, Interval: t.Interval.String(), Source: string(p.source.mode),
+			Start: ms(t.Start), End: ms(t.End), StartFrom: t.From, Files: []string{}, Segments: planSegmentsOf(p.source.url, segs[i])}
 		for _, k := range t.Keys() {
 			pt.Files = append(pt.Files, k.Path())
 		}
@@ -142,6 +143,7 @@ func printPlan(w io.Writer, format, location string, p *collectPlan, tasks []col
 			continue
 		}
 		fmt.Fprintf(w, "%s %s %s: source %s [%s, %s) from %s, %d file(s)\n", t.Market, t.Symbol, t.Interval, t.Source, t.Start, t.End, t.StartFrom, len(t.Files))
+		printSegments(w, t.Segments)
 		for i, f := range t.Files {
 			if len(t.Files) > 6 && i == 3 {
 				fmt.Fprintf(w, "    ... %d more\n", len(t.Files)-5)

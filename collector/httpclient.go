@@ -44,3 +44,26 @@ func NewHTTPClient(o ClientOptions) *HTTPClient {
 		limiter: lim,
 	}
 }
+
+// ArchiveRetryPolicy suits data.binance.vision: a month of 1m candles is a
+// few MB, so an attempt may take longer than a REST page.
+var ArchiveRetryPolicy = RetryPolicy{Attempts: 6, BaseDelay: 500 * time.Millisecond, MaxDelay: 15 * time.Second, RequestTimeout: 5 * time.Minute}
+
+// NewArchiveHTTPClient builds the client for data.binance.vision: the same
+// retry layer and instrumentation as REST, but no weight pacing, because
+// the archive is a plain file server without weight headers or limits.
+func NewArchiveHTTPClient(o ClientOptions) *http.Client {
+	base := o.Base
+	if base == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 32
+		base = t
+	}
+	if o.Wrap != nil {
+		base = o.Wrap(base)
+	}
+	if o.Retry.Attempts == 0 {
+		o.Retry = ArchiveRetryPolicy
+	}
+	return &http.Client{Transport: &retryTransport{next: base, policy: o.Retry}}
+}

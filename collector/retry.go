@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"time"
@@ -63,7 +62,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 			lastErr = &StatusError{Status: resp.StatusCode, Body: string(body)}
 		default:
-			resp.Body = io.NopCloser(bytes.NewReader(body))
+			resp.Body = memBody{bytes.NewReader(body)}
 			return resp, nil
 		}
 	}
@@ -81,7 +80,11 @@ func (t *retryTransport) try(req *http.Request) (*http.Response, []byte, error) 
 	if err != nil {
 		return nil, nil, err
 	}
-	body, err := io.ReadAll(resp.Body)
+	// Size the buffer from Content-Length (bounded, it is only a hint) so
+	// a multi-MB archive zip is not built by repeated doubling.
+	buf := bytes.NewBuffer(make([]byte, 0, min(max(resp.ContentLength, 0), maxPrealloc)+bytes.MinRead))
+	_, err = buf.ReadFrom(resp.Body)
+	body := buf.Bytes()
 	resp.Body.Close()
 	if err != nil {
 		return nil, nil, fmt.Errorf("read response of %s: %w", req.URL.Path, err)
@@ -104,3 +107,12 @@ func (t *retryTransport) backoff(attempt int) time.Duration {
 func retryableError(err error) bool {
 	return !errors.Is(err, context.Canceled)
 }
+
+// maxPrealloc bounds the buffer reserved from a Content-Length header.
+const maxPrealloc = 64 << 20
+
+// memBody is a response body already read into memory. It exposes
+// io.ReaderAt and Size so a zip can be opened in place instead of copied.
+type memBody struct{ *bytes.Reader }
+
+func (memBody) Close() error { return nil }

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/lakehouse-dev/lakehouse/storage"
+	"github.com/lakehouse-dev/lakehouse/telemetry"
 	"github.com/lakehouse-dev/lakehouse/transform"
 )
 
@@ -37,6 +38,9 @@ type TaskResult struct {
 	Bytes       int64
 	Duration    time.Duration
 	Err         error
+	// Segments says what served each part of the range, in order
+	// (after falling back from missing archive files).
+	Segments []Segment
 }
 
 // Runner executes tasks: source -> transform -> sink, concurrently.
@@ -47,27 +51,55 @@ type Runner struct {
 	Logger      *slog.Logger
 	Now         func() time.Time
 	Concurrency int
+
+	// Archive serves past candles from data.binance.vision zips when Mode
+	// is auto or archive; nil means REST only.
+	Archive             *ArchiveSource
+	Mode                SourceMode
+	DownloadConcurrency int           // archive downloads in flight for the whole run
+	downloads           chan struct{} // their slots
+
+	// Telemetry receives the run's spans and metrics (instrument.go);
+	// nil records nothing.
+	Telemetry *telemetry.Telemetry
+
+	// Progress, if set, hears of every file written and task finished.
+	Progress Progress
+}
+
+// Progress follows a run for a human (progress.go); calls come from
+// concurrent tasks.
+type Progress interface {
+	FileWritten(rows int, bytes int64)
+	TaskDone(TaskResult)
 }
 
 // Run executes every task; one failing task never stops the others. The
 // results are in task order.
 func (r *Runner) Run(ctx context.Context, tasks []Task) []TaskResult {
 	results := make([]TaskResult, len(tasks))
+	ctx, finish := r.instrumentRun(ctx, tasks)
+	r.downloads = make(chan struct{}, r.downloadLimit())
 	var g errgroup.Group
 	g.SetLimit(max(r.Concurrency, 1))
 	for i, t := range tasks {
 		g.Go(func() error {
 			results[i] = r.runTask(ctx, t)
+			if r.Progress != nil {
+				r.Progress.TaskDone(results[i])
+			}
 			return nil
 		})
 	}
 	g.Wait()
+	finish(results)
 	return results
 }
 
 func (r *Runner) runTask(ctx context.Context, t Task) (res TaskResult) {
 	started := time.Now()
 	res = TaskResult{Task: t, Status: StatusOK}
+	ctx, tt, endTask := r.instrumentTask(ctx, t)
 	defer func() {
 		res.Duration = time.Since(started)
 		if res.Err != nil {
@@ -76,6 +108,7 @@ func (r *Runner) runTask(ctx context.Context, t Task) (res TaskResult) {
 		} else if res.Fetched == 0 && res.Status == StatusOK {
 			res.Status = StatusUpToDate
 		}
+		endTask(&res)
 	}()
 	if t.Empty() {
 		return res
@@ -84,9 +117,9 @@ func (r *Runner) runTask(ctx context.Context, t Task) (res TaskResult) {
 		res.Err = err
 		return res
 	}
-	w := &taskWriter{ctx: ctx, r: r, t: t, res: &res, b: transform.NewBuilder(r.Mem, t.Interval), nowMs: r.Now().UnixMilli()}
+	w := &taskWriter{ctx: ctx, r: r, t: t, res: &res, b: transform.NewBuilder(r.Mem, t.Interval), nowMs: r.Now().UnixMilli(), tel: tt}
 	defer w.b.Release()
-	fetchErr := r.Source(t.Market).Fetch(ctx, t, w.page)
+	fetchErr := r.fetchTask(ctx, t, w)
 	// Whatever arrived before a failure or an interruption is complete,
 	// validated data: keep it, within a bounded time even when cancelled.
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalFlushTimeout)
@@ -108,9 +141,12 @@ type taskWriter struct {
 	nowMs     int64
 	period    string
 	periodEnd int64
+	pending   []arrow.RecordBatch // verified archive files of the period
+	tel       *taskTelemetry
 }
 
 func (w *taskWriter) page(page []transform.RawKline) error {
+	defer w.tel.pageDone(w, w.tel.pageStart(w))
 	for _, k := range page {
 		if k.OpenTime < w.t.Start || k.OpenTime >= w.t.End {
 			continue
@@ -138,13 +174,18 @@ func (w *taskWriter) page(page []transform.RawKline) error {
 
 // flush merges the gathered candles into the period's file.
 func (w *taskWriter) flush(ctx context.Context) error {
-	if w.b.Len() == 0 {
+	if w.b.Len() == 0 && len(w.pending) == 0 {
 		return nil
 	}
-	rec := w.b.NewRecord()
+	rec, err := w.takeRecord()
+	if err != nil {
+		return err
+	}
 	defer rec.Release()
 	key := w.t.Series().Key(w.period)
-	st, info, written, err := w.r.mergeWrite(ctx, key, rec)
+	sctx, stored := w.tel.storeStart(ctx, key.Path(), rec.NumRows())
+	st, info, written, err := w.r.mergeWrite(sctx, key, rec)
+	stored(err)
 	if err != nil {
 		return err
 	}
@@ -153,6 +194,9 @@ func (w *taskWriter) flush(ctx context.Context) error {
 	if written {
 		w.res.Files = append(w.res.Files, key.Path())
 		w.res.Bytes += info.Size
+		if w.r.Progress != nil {
+			w.r.Progress.FileWritten(st.Added, info.Size)
+		}
 	}
 	return nil
 }
@@ -173,6 +217,9 @@ func (r *Runner) mergeWrite(ctx context.Context, key storage.Key, rec arrow.Reco
 		switch {
 		case storage.IsNotExist(err):
 			cond = storage.Precondition{IfNoneMatch: true}
+		case errors.Is(err, storage.ErrPrecondition) && attempt < maxConflicts:
+			// Replaced by another writer while being read (S3): read it again.
+			continue
 		case err != nil:
 			return transform.MergeStats{}, storage.ObjectInfo{}, false, fmt.Errorf("stored file cannot be merged (left untouched): %w", err)
 		}

@@ -3,17 +3,27 @@ package storage
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"sort"
 	"strings"
 )
 
+// Options are backend settings that do not fit in the --output URL.
+type Options struct {
+	S3     S3Config
+	Logger *slog.Logger // for a backend's one-time warnings; nil discards
+}
+
 // opener creates a backend from an --output URL.
-type opener func(ctx context.Context, u *url.URL) (Backend, error)
+type opener func(ctx context.Context, u *url.URL, opts Options) (Backend, error)
 
 // backends is the one table of storage backends by URL scheme.
 var backends = map[string]opener{
-	"file": func(_ context.Context, u *url.URL) (Backend, error) { return NewLocalBackend(u.Path) },
+	"file": func(_ context.Context, u *url.URL, _ Options) (Backend, error) { return NewLocalBackend(u.Path) },
+	"s3": func(ctx context.Context, u *url.URL, opts Options) (Backend, error) {
+		return NewS3Backend(ctx, u, opts.S3, opts.Logger)
+	},
 }
 
 // ParseOutput checks an --output value: a plain path, file://PATH, or a URL
@@ -36,6 +46,9 @@ func ParseOutput(output string) (*url.URL, error) {
 		}
 		return &url.URL{Scheme: "file", Path: rest}, nil
 	}
+	if scheme == "s3" {
+		return parseS3Output(output)
+	}
 	u, err := url.Parse(output)
 	if err != nil {
 		return nil, fmt.Errorf("--output %q: %v", output, err)
@@ -55,9 +68,14 @@ func Schemes() []string {
 
 // OpenBackend opens the backend for a URL returned by ParseOutput.
 func OpenBackend(ctx context.Context, u *url.URL) (Backend, error) {
+	return OpenBackendWith(ctx, u, Options{})
+}
+
+// OpenBackendWith is OpenBackend with backend settings (S3 endpoint etc.).
+func OpenBackendWith(ctx context.Context, u *url.URL, opts Options) (Backend, error) {
 	open, ok := backends[u.Scheme]
 	if !ok {
 		return nil, fmt.Errorf("unsupported output scheme %q", u.Scheme)
 	}
-	return open(ctx, u)
+	return open(ctx, u, opts)
 }

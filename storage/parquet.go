@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -23,6 +24,18 @@ const (
 	MetaSchemaVersion = "lakehouse.schema_version"
 	MetaProducer      = "lakehouse.producer"
 )
+
+// ErrSchema is returned (wrapped) for a Parquet file that does not have the
+// klines columns and types.
+var ErrSchema = errors.New("not the klines schema")
+
+func fieldNames(sc *arrow.Schema) string {
+	names := make([]string, sc.NumFields())
+	for i, f := range sc.Fields() {
+		names[i] = f.Name + " " + f.Type.String()
+	}
+	return strings.Join(names, ", ")
+}
 
 // Compressions maps --compression values to Parquet codecs.
 var Compressions = map[string]compress.Compression{
@@ -90,7 +103,7 @@ func readParquet(ctx context.Context, obj Object, mem memory.Allocator) (arrow.R
 		return nil, err
 	}
 	if !transform.Conforms(sc) {
-		return nil, fmt.Errorf("schema %s differs from the klines schema version %s", sc, transform.SchemaVersion)
+		return nil, fmt.Errorf("%w: columns %s", ErrSchema, fieldNames(sc))
 	}
 	rr, err := fr.GetRecordReader(ctx, nil, nil)
 	if err != nil {
@@ -181,7 +194,7 @@ func readFooter(obj Object) (FileMeta, error) {
 	}
 	col := md.Schema.ColumnIndexByName(transform.ColOpenTime)
 	if col < 0 {
-		return fm, fmt.Errorf("no %s column", transform.ColOpenTime)
+		return fm, fmt.Errorf("%w: no %s column", ErrSchema, transform.ColOpenTime)
 	}
 	fm.HasStats = md.NumRowGroups() > 0
 	for i := 0; i < md.NumRowGroups(); i++ {

@@ -20,6 +20,7 @@ type config struct {
 	window   time.Duration
 	gaps     map[Market]map[string][]gap
 	banAfter int
+	archive  archiveConfig
 }
 
 func defaultConfig() config {
@@ -30,6 +31,7 @@ func defaultConfig() config {
 		limits:  map[Market]int{},
 		window:  time.Minute,
 		gaps:    map[Market]map[string][]gap{},
+		archive: archiveConfig{headerFrom: defaultHeaderFrom},
 	}
 	for _, m := range markets {
 		syms := map[string]time.Time{}

@@ -3,6 +3,7 @@ package binancetest
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 )
 
@@ -17,6 +18,9 @@ type Server struct {
 	faults  []injected
 	weights map[Market]*weightState
 	stats   Stats
+
+	archive archiveState // scripted archive faults
+	zips    zipCache     // recently built archive zips
 }
 
 // endpoint is one kind of REST call.
@@ -101,6 +105,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if faulted && !s.applyFault(sw, r, f, rt, known) {
 		return
 	}
+	if strings.HasPrefix(path, archivePrefix) {
+		s.serveArchive(sw, r) // a file server: no request weight
+		return
+	}
 	if !known {
 		http.NotFound(sw, r)
 		return
@@ -126,6 +134,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 
 // serveEndpoint produces the normal answer, without any weight accounting.
 func (s *Server) serveEndpoint(w http.ResponseWriter, r *http.Request, rt route, known bool) {
+	if strings.HasPrefix(r.URL.Path, archivePrefix) {
+		s.serveArchive(w, r) // reached by the Truncate fault
+		return
+	}
 	if !known {
 		http.NotFound(w, r)
 		return

@@ -1,5 +1,6 @@
-// Command fakebinance serves the binancetest fake Binance REST API on a real
-// port, for manual runs of the downloader and for end-to-end scripts.
+// Command fakebinance serves the binancetest fake Binance REST API, and its
+// data.binance.vision kline archive under /data/, on a real port, for manual
+// runs of the downloader and for end-to-end scripts.
 //
 //	fakebinance --addr 127.0.0.1:8080 --window 1m --now 2024-06-01T00:00:00Z
 //
@@ -43,6 +44,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	coinmW := fs.Int("coinm-weight", 2400, "COIN-M futures REQUEST_WEIGHT limit per window")
 	banAfter := fs.Int("ban-after", 0, "answer 418 after this many requests ignoring Retry-After (0 = never)")
 	now := fs.String("now", "", "pin the data clock to this RFC 3339 instant (default: real time)")
+	dailyDelay := fs.Duration("archive-daily-delay", 0, "publish each daily archive zip this long after its day ends (Binance: about 8h30m)")
+	monthlyDelay := fs.Duration("archive-monthly-delay", 0, "publish each monthly archive zip this long after its month ends")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -52,6 +55,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		binancetest.WithWeightLimit(binancetest.USDM, *usdmW),
 		binancetest.WithWeightLimit(binancetest.COINM, *coinmW),
 		binancetest.WithBanAfter429(*banAfter),
+		binancetest.WithArchivePublishDelay(*dailyDelay, *monthlyDelay),
 	}
 	if *now != "" {
 		t, err := time.Parse(time.RFC3339, *now)

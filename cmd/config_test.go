@@ -1,0 +1,79 @@
+package cmd
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestConfigShowsSourcesAndRedactsSecrets(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "lakehouse.yaml")
+	os.WriteFile(file, []byte("symbols: [BTCUSDT, ETHUSDT]\ntimeframes: 1h\nconcurrency: 8\nlookback: 7d\n"), 0o644)
+	env := map[string]string{
+		"LAKEHOUSE_TIMEFRAMES":       "1m,5m", // env beats file
+		"LAKEHOUSE_CONFIG":           file,
+		"AWS_ACCESS_KEY_ID":          "AKIAEXAMPLEKEYID1234",
+		"AWS_SECRET_ACCESS_KEY":      "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSUPERSECRET",
+		"AWS_SESSION_TOKEN":          "FwoGZXIvYXdzEXAMPLESESSIONTOKEN",
+		"OTEL_EXPORTER_OTLP_HEADERS": "Authorization=Basic c2VjcmV0OnRva2Vu,organization=default,stream-name=lake",
+		"OTEL_SERVICE_NAME":          "lake-prod",
+	}
+	r := run(t, env, "config", "--lookback", "2d", "--binance-api-url", "https://user:hunter2pass@proxy.example.com", "--format", "json")
+	if r.code != ExitOK {
+		t.Fatalf("exit %d: %s", r.code, r.err)
+	}
+	for _, secret := range []string{"wJalrXUtnFEMI", "SUPERSECRET", "EXAMPLESESSIONTOKEN", "c2VjcmV0OnRva2Vu", "EXAMPLEKEYID1234", "hunter2pass"} {
+		if strings.Contains(r.out+r.err, secret) {
+			t.Errorf("config printed the secret %q:\n%s", secret, r.out)
+		}
+	}
+	var cfg struct{ Settings []configEntry }
+	if err := json.Unmarshal([]byte(r.out), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]configEntry{}
+	for _, e := range cfg.Settings {
+		got[e.Name] = e
+	}
+	want := map[string][2]string{
+		"--symbols":                  {"BTCUSDT,ETHUSDT", "file " + file},
+		"--timeframes":               {"1m,5m", "env LAKEHOUSE_TIMEFRAMES"},
+		"--concurrency":              {"8", "file " + file},
+		"--lookback":                 {"2d", "flag"},
+		"--market":                   {"spot", "default"},
+		"OTEL_SERVICE_NAME":          {"lake-prod", "env"},
+		"OTEL_EXPORTER_OTLP_HEADERS": {"Authorization=<redacted>,organization=<redacted>,stream-name=<redacted>", "env"},
+		"AWS_SECRET_ACCESS_KEY":      {"<redacted>", "env"},
+	}
+	for name, w := range want {
+		if e := got[name]; e.Value != w[0] || e.Source != w[1] {
+			t.Errorf("%s = %+v, want value %q from %q", name, e, w[0], w[1])
+		}
+	}
+	if !strings.Contains(got["--binance-api-url"].Value, "proxy.example.com") {
+		t.Errorf("URL host should stay visible: %+v", got["--binance-api-url"])
+	}
+	// Text output redacts too.
+	r = run(t, env, "config")
+	if r.code != ExitOK || strings.Contains(r.out, "SUPERSECRET") || !strings.Contains(r.out, "AWS_SECRET_ACCESS_KEY") {
+		t.Errorf("text config: %d\n%s", r.code, r.out)
+	}
+}
+
+func TestConfigFileErrorsExit2(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("symbolz: BTCUSDT\n"), 0o644)
+	for _, args := range [][]string{
+		{"collect", "--config", bad, "--symbols", "BTCUSDT"},
+		{"collect", "--config", filepath.Join(dir, "missing.yaml"), "--symbols", "BTCUSDT"},
+	} {
+		r := run(t, nil, append(args, "--output", dir)...)
+		if r.code != ExitUsage || strings.Count(strings.TrimSpace(r.err), "\n") != 0 {
+			t.Errorf("%v: exit %d %q", args, r.code, r.err)
+		}
+	}
+}

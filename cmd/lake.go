@@ -1,0 +1,96 @@
+package cmd
+
+import (
+	"context"
+	"log/slog"
+	"net/url"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/spf13/pflag"
+
+	"github.com/lakehouse-dev/lakehouse/collector"
+	"github.com/lakehouse-dev/lakehouse/storage"
+	"github.com/lakehouse-dev/lakehouse/transform"
+)
+
+// lakeOptions find an existing lake the way collect does (same --output
+// default, same S3 flags) and filter its series.
+type lakeOptions struct {
+	output     string
+	s3         s3Options
+	market     string
+	symbols    []string
+	timeframes []string
+}
+
+func (o *lakeOptions) addFlags(f *pflag.FlagSet) {
+	f.SetNormalizeFunc(normalizeAliases)
+	f.StringVar(&o.output, "output", "./lakehouse-data", "lake root: a folder, file://PATH or s3://BUCKET/PREFIX")
+	o.s3.addFlags(f)
+	f.StringVar(&o.market, "market", "", "only this market: spot, usdm, coinm (default: all)")
+	f.StringSliceVar(&o.symbols, "symbols", nil, "only these symbols, comma-separated (default: all)")
+	f.StringSliceVar(&o.timeframes, "timeframes", nil, "only these intervals, comma-separated (default: all; alias --intervals)")
+}
+
+// lakeFilter selects series; empty fields match everything.
+type lakeFilter struct {
+	market    string
+	symbols   map[string]bool
+	intervals map[string]bool
+}
+
+func (f lakeFilter) match(s storage.Series) bool {
+	return (f.market == "" || s.Market == f.market) &&
+		(len(f.symbols) == 0 || f.symbols[s.Symbol]) &&
+		(len(f.intervals) == 0 || f.intervals[s.Interval])
+}
+
+// validate checks the flags; nothing is opened yet.
+func (o *lakeOptions) validate() (*url.URL, storage.S3Config, lakeFilter, error) {
+	var flt lakeFilter
+	u, err := storage.ParseOutput(o.output)
+	if err != nil {
+		return nil, storage.S3Config{}, flt, usageError("%v", err)
+	}
+	s3, err := o.s3.config(u)
+	if err != nil {
+		return nil, s3, flt, err
+	}
+	if o.market != "" {
+		m, err := collector.ParseMarket(o.market)
+		if err != nil {
+			return nil, s3, flt, usageError("%v", err)
+		}
+		flt.market = string(m)
+	}
+	for _, s := range splitList(o.symbols) {
+		sym, err := collector.ParseSymbol(s)
+		if err != nil {
+			return nil, s3, flt, usageError("%v", err)
+		}
+		if flt.symbols == nil {
+			flt.symbols = map[string]bool{}
+		}
+		flt.symbols[sym] = true
+	}
+	for _, s := range splitList(o.timeframes) {
+		iv, err := transform.ParseInterval(s)
+		if err != nil {
+			return nil, s3, flt, usageError("%v", err)
+		}
+		if flt.intervals == nil {
+			flt.intervals = map[string]bool{}
+		}
+		flt.intervals[iv.String()] = true
+	}
+	return u, s3, flt, nil
+}
+
+// open opens the lake read-only in spirit: verify and inventory never write.
+func openLake(ctx context.Context, u *url.URL, s3 storage.S3Config, logger *slog.Logger) (*storage.Store, error) {
+	backend, err := storage.OpenBackendWith(ctx, u, storageOptions(s3, logger))
+	if err != nil {
+		return nil, err
+	}
+	return storage.NewStore(backend, memory.DefaultAllocator, storage.WriteOptions{}), nil
+}

@@ -1,0 +1,131 @@
+package collector
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/lakehouse-dev/lakehouse/transform"
+)
+
+// Kline CSVs of data.binance.vision have the REST columns in the REST order:
+// open_time,open,high,low,close,volume,close_time,quote_volume,count,
+// taker_buy_volume,taker_buy_quote_volume,ignore. Newer futures files start
+// with that header row; spot and older futures files do not. Spot files from
+// 2025-01-01 on carry open and close times in microseconds.
+
+// microsThreshold separates the two time units by magnitude: a millisecond
+// time only reaches 1e14 in the year 5138, a microsecond one passed it in 1973.
+const microsThreshold = 100_000_000_000_000
+
+// errHeader marks a line that is a header row rather than a candle.
+var errHeader = errors.New("header row")
+
+// parseCSVRow parses one CSV line (without its line break) into a candle,
+// normalising microsecond times to milliseconds. A header row (its first
+// field is not a number but a name) returns errHeader.
+func parseCSVRow(line string) (transform.Kline, error) {
+	var f [12]string
+	n := 0
+	for rest := line; ; {
+		i := strings.IndexByte(rest, ',')
+		if n == len(f) {
+			return transform.Kline{}, fmt.Errorf("more than %d fields", len(f))
+		}
+		if i < 0 {
+			f[n] = rest
+			n++
+			break
+		}
+		f[n], rest = rest[:i], rest[i+1:]
+		n++
+	}
+	// The trailing "ignore" column is optional: it carries nothing.
+	if n < 11 {
+		if n > 0 && isHeaderField(f[0]) {
+			return transform.Kline{}, errHeader
+		}
+		return transform.Kline{}, fmt.Errorf("%d fields, want 12", n)
+	}
+	open, err := strconv.ParseInt(f[0], 10, 64)
+	if err != nil {
+		if isHeaderField(f[0]) {
+			return transform.Kline{}, errHeader
+		}
+		return transform.Kline{}, fmt.Errorf("open_time %q is not an integer", f[0])
+	}
+	k := transform.Kline{OpenTime: open}
+	if k.CloseTime, err = strconv.ParseInt(f[6], 10, 64); err != nil {
+		return k, fmt.Errorf("close_time %q is not an integer", f[6])
+	}
+	if k.Trades, err = strconv.ParseInt(f[8], 10, 64); err != nil {
+		return k, fmt.Errorf("count %q is not an integer", f[8])
+	}
+	for _, c := range [...]struct {
+		i    int
+		name string
+		dst  *float64
+	}{
+		{1, "open", &k.Open}, {2, "high", &k.High}, {3, "low", &k.Low}, {4, "close", &k.Close},
+		{5, "volume", &k.Volume}, {7, "quote_volume", &k.QuoteVolume},
+		{9, "taker_buy_volume", &k.TakerBuyBase}, {10, "taker_buy_quote_volume", &k.TakerBuyQuote},
+	} {
+		if *c.dst, err = strconv.ParseFloat(f[c.i], 64); err != nil {
+			return k, fmt.Errorf("%s %q is not a number", c.name, f[c.i])
+		}
+	}
+	// Both times switch unit together; normalise each by its own magnitude
+	// so a row can never end up half converted.
+	if k.OpenTime >= microsThreshold {
+		k.OpenTime /= 1000
+	}
+	if k.CloseTime >= microsThreshold {
+		k.CloseTime /= 1000
+	}
+	return k, nil
+}
+
+// isHeaderField reports whether a first field is a column name: it starts
+// with a letter (Binance's header says open_time).
+func isHeaderField(s string) bool {
+	s = strings.TrimPrefix(s, "\ufeff")
+	return s != "" && (s[0] >= 'a' && s[0] <= 'z' || s[0] >= 'A' && s[0] <= 'Z')
+}
+
+// csvLineLimit bounds one line; a kline row is under 200 bytes, so anything
+// longer is a corrupt file, not a reason to grow a buffer without end.
+const csvLineLimit = 4096
+
+// readCSV streams the rows of a kline CSV to row, line by line, without
+// holding more than one line. Only the first line may be a header.
+func readCSV(r io.Reader, row func(transform.Kline) error) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	for lineNo := 1; ; lineNo++ {
+		b, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) || len(b) > csvLineLimit {
+			return fmt.Errorf("line %d: longer than %d bytes", lineNo, csvLineLimit)
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("line %d: %w", lineNo, err)
+		}
+		if line := bytes.TrimRight(b, "\r\n"); len(line) > 0 {
+			k, perr := parseCSVRow(string(line))
+			switch {
+			case errors.Is(perr, errHeader) && lineNo == 1:
+			case perr != nil:
+				return fmt.Errorf("line %d: %w", lineNo, perr)
+			default:
+				if err := row(k); err != nil {
+					return err
+				}
+			}
+		}
+		if err != nil { // io.EOF after the last line
+			return nil
+		}
+	}
+}

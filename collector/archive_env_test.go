@@ -1,0 +1,88 @@
+package collector_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/lakehouse-dev/lakehouse/collector"
+	"github.com/lakehouse-dev/lakehouse/collector/binancetest"
+	"github.com/lakehouse-dev/lakehouse/storage"
+)
+
+// archiveRun describes one collect run against the fake with an archive.
+type archiveRun struct {
+	req     collector.Request
+	mode    collector.SourceMode
+	clock   time.Time // data clock of the run; zero = the package's now
+	keepRaw bool
+}
+
+// newArchiveEnv is newEnv with the fake's data clock at clock.
+func newArchiveEnv(t *testing.T, clock time.Time, opts ...binancetest.Option) *env {
+	t.Helper()
+	return newEnv(t, append([]binancetest.Option{binancetest.WithClock(func() time.Time { return clock })}, opts...)...)
+}
+
+// runArchive plans and runs like `lakehouse collect --source MODE`.
+func (e *env) runArchive(t *testing.T, ctx context.Context, ar archiveRun) []collector.TaskResult {
+	t.Helper()
+	clock := ar.clock
+	if clock.IsZero() {
+		clock = now
+	}
+	tasks, err := collector.Plan(ctx, ar.req, e.store, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw storage.RawStore
+	if ar.keepRaw {
+		raw = e.store
+	}
+	archive := collector.NewArchiveSource(e.fake.URL(), collector.NewArchiveHTTPClient(collector.ClientOptions{Retry: fastRetry}), raw)
+	var rest collector.Source
+	r := &collector.Runner{
+		Sink: e.store, Mem: e.mem, Now: func() time.Time { return clock }, Concurrency: 2,
+		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Archive: archive, Mode: ar.mode, DownloadConcurrency: 4,
+		Source: func(m collector.Market) collector.Source {
+			if rest == nil { // built on first use, as the CLI does: archive-only runs make no REST call
+				rest = collector.NewRESTSource(ctx, m, e.fake.URL(), collector.NewHTTPClient(collector.ClientOptions{Retry: fastRetry}), ar.req.Symbols[0])
+			}
+			return rest
+		},
+	}
+	return r.Run(ctx, tasks)
+}
+
+// restCalls counts the REST requests (klines and exchangeInfo) the fake saw.
+func (e *env) restCalls() int {
+	n := 0
+	for path, c := range e.fake.Stats().Requests {
+		if len(path) > 4 && path[:5] != "/data" {
+			n += c
+		}
+	}
+	return n
+}
+
+// segmentKinds lists what served a task's range, in order.
+func segmentKinds(r collector.TaskResult) []string {
+	var out []string
+	for _, s := range r.Segments {
+		out = append(out, s.Kind)
+	}
+	return out
+}
+
+func countKind(r collector.TaskResult, kind string) int {
+	n := 0
+	for _, s := range r.Segments {
+		if s.Kind == kind {
+			n++
+		}
+	}
+	return n
+}

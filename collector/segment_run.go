@@ -1,0 +1,115 @@
+package collector
+
+import (
+	"context"
+	"errors"
+)
+
+// fetchTask feeds w with the task's candles, segment by segment in time
+// order, so the period grouping and merge logic of taskWriter serve REST
+// pages and archive files alike.
+func (r *Runner) fetchTask(ctx context.Context, t Task, w *taskWriter) error {
+	mode := r.Mode
+	if r.Archive == nil {
+		mode = SourceAPI
+	}
+	if mode == SourceAPI || mode == "" {
+		w.res.Segments = []Segment{{Kind: SegmentAPI, Start: t.Start, End: t.End}}
+		return r.Source(t.Market).Fetch(ctx, t, w.page)
+	}
+	segs := PlanSegments(t, mode, r.Now())
+	if err := SkipStored(ctx, r.Sink, t, segs); err != nil {
+		return err
+	}
+	return r.runSegments(ctx, t, mode, segs, w)
+}
+
+// runSegments serves segs in order. Archive files are downloaded ahead in
+// parallel; a missing monthly file is replaced by its daily files, a missing
+// daily file by REST (auto) or reported (archive). A failed file adds its
+// error and contributes nothing; the other segments go on.
+func (r *Runner) runSegments(ctx context.Context, t Task, mode SourceMode, segs []Segment, w *taskWriter) error {
+	pf := r.prefetch(ctx, t, segs)
+	defer pf.close()
+	var errs []error
+	for i, s := range segs {
+		if err := ctx.Err(); err != nil {
+			return errors.Join(append(errs, err)...)
+		}
+		switch s.Kind {
+		case SegmentStored, SegmentUnpublished:
+			w.res.Segments = append(w.res.Segments, s)
+		case SegmentAPI:
+			w.res.Segments = append(w.res.Segments, s)
+			if err := r.Source(t.Market).Fetch(ctx, t.subTask(s.Start, s.End), w.page); err != nil {
+				errs = append(errs, err)
+			}
+		default:
+			fb, err := pf.wait(ctx, i)
+			switch {
+			case err != nil:
+				errs = append(errs, err)
+			case errors.Is(fb.err, errNotPublished):
+				if err := r.runSegments(ctx, t, mode, r.fallback(t, mode, s), w); err != nil {
+					errs = append(errs, err)
+				}
+			case fb.err != nil:
+				errs = append(errs, fb.err)
+			default:
+				w.res.Segments = append(w.res.Segments, s)
+				if err := w.addFile(fb); err != nil {
+					errs = append(errs, err)
+				}
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// fallback replaces a missing file: a month by its days, a day by REST
+// (auto) or by an unpublished note (archive).
+func (r *Runner) fallback(t Task, mode SourceMode, s Segment) []Segment {
+	if !s.File.Daily && dailyFiles(t.Interval) {
+		return planArchive(t, mode, s.Start, s.End, dayStart(r.Now().UnixMilli()).UnixMilli(), false)
+	}
+	kind := SegmentAPI
+	if mode == SourceArchive {
+		kind = SegmentUnpublished
+	}
+	return []Segment{{Kind: kind, Start: s.Start, End: s.End}}
+}
+
+// addFile takes a verified file's candles into the writer. A file never
+// spans two periods (periods are whole days, months or years), so the
+// batch joins the period of its first candle.
+func (w *taskWriter) addFile(fb fileBatch) error {
+	w.res.Rejected = append(w.res.Rejected, fb.rejected...)
+	w.res.OpenSkipped += fb.stats.openSkipped
+	if fb.rec.NumRows() == 0 {
+		fb.rec.Release()
+		return nil
+	}
+	if w.period == "" || fb.stats.first >= w.periodEnd || fb.stats.first < w.periodStart() {
+		if err := w.flush(w.ctx); err != nil {
+			fb.rec.Release()
+			return err
+		}
+		w.period = w.t.Interval.Period(fb.stats.first)
+		_, w.periodEnd = w.t.Interval.PeriodBounds(fb.stats.first)
+	}
+	if w.res.First == 0 {
+		w.res.First = fb.stats.first
+	}
+	w.res.Last = max(w.res.Last, fb.stats.last)
+	w.res.Fetched += fb.stats.fetched
+	w.pending = append(w.pending, fb.rec)
+	return nil
+}
+
+func (w *taskWriter) periodStart() int64 {
+	if w.period == "" {
+		return 0
+	}
+	start, _ := w.t.Interval.PeriodBounds(w.periodEnd - 1)
+	return start
+}

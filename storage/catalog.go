@@ -1,0 +1,44 @@
+package storage
+
+import (
+	"context"
+	"slices"
+	"strings"
+)
+
+// Catalog lists every file of the silver layer by series, each series'
+// keys oldest period first. Only names are listed; nothing is read.
+func (s *Store) Catalog(ctx context.Context) (map[Series][]Key, error) {
+	infos, err := s.backend.List(ctx, silverRoot+"/")
+	if err != nil {
+		return nil, err
+	}
+	out := map[Series][]Key{}
+	for _, in := range infos {
+		if k, ok := ParseKey(in.Name); ok {
+			out[k.Series()] = append(out[k.Series()], k)
+		}
+	}
+	for s := range out {
+		slices.SortFunc(out[s], func(a, b Key) int { return strings.Compare(a.Period, b.Period) })
+	}
+	return out, nil
+}
+
+// SortedSeries returns the catalog's series by market, interval, symbol.
+func SortedSeries(cat map[Series][]Key) []Series {
+	out := make([]Series, 0, len(cat))
+	for s := range cat {
+		out = append(out, s)
+	}
+	slices.SortFunc(out, func(a, b Series) int {
+		if c := strings.Compare(a.Market, b.Market); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Interval, b.Interval); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Symbol, b.Symbol)
+	})
+	return out
+}

@@ -1,0 +1,89 @@
+package telemetry
+
+import (
+	"context"
+	"runtime/metrics"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+)
+
+// gaugeState holds the levels the observable gauges report at each
+// collection; recording into it is an atomic add or a map update.
+type gaugeState struct {
+	connections atomic.Int64
+	workflows   atomic.Int64
+	now         func() time.Time
+
+	mu        sync.Mutex
+	freshness map[seriesID]*freshEntry
+}
+
+type seriesID struct{ market, symbol, interval string }
+
+type freshEntry struct {
+	opt     metric.ObserveOption
+	closeMs int64 // close time of the newest stored candle
+}
+
+func registerGauges(m metric.Meter) (*gaugeState, error) {
+	g := &gaugeState{now: time.Now, freshness: map[seriesID]*freshEntry{}}
+	mem, err1 := m.Int64ObservableGauge(MemoryUsage, metric.WithUnit("By"), metric.WithDescription("Memory the Go runtime holds from the OS (excluding released pages)."))
+	conns, err2 := m.Int64ObservableGauge(ActiveConnections, metric.WithUnit("{connection}"), metric.WithDescription("Open TCP connections to Binance."))
+	active, err3 := m.Int64ObservableGauge(WorkflowsActive, metric.WithUnit("{workflow}"), metric.WithDescription("Workflow runs in progress."))
+	fresh, err4 := m.Float64ObservableGauge(DataFreshness, metric.WithUnit("s"), metric.WithDescription("Seconds since the close of the newest stored candle, per series."))
+	for _, err := range []error{err1, err2, err3, err4} {
+		if err != nil {
+			return nil, err
+		}
+	}
+	samples := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	_, err := m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+		metrics.Read(samples)
+		if samples[0].Value.Kind() == metrics.KindUint64 && samples[1].Value.Kind() == metrics.KindUint64 {
+			o.ObserveInt64(mem, int64(samples[0].Value.Uint64()-samples[1].Value.Uint64()))
+		}
+		o.ObserveInt64(conns, g.connections.Load())
+		o.ObserveInt64(active, g.workflows.Load())
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		now := g.now().UnixMilli()
+		for _, e := range g.freshness {
+			o.ObserveFloat64(fresh, float64(now-e.closeMs)/1000, e.opt)
+		}
+		return nil
+	}, mem, conns, active, fresh)
+	return g, err
+}
+
+// SetFreshness records the close time (ms) of the newest stored candle of
+// a series; the freshness gauge reports now minus it. Older values never
+// replace newer ones.
+func (m *Metrics) SetFreshness(market, symbol, interval string, closeMs int64) {
+	if m == nil {
+		return
+	}
+	g := m.gauges
+	id := seriesID{market, symbol, interval}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	e, ok := g.freshness[id]
+	if !ok {
+		set := attribute.NewSet(attribute.String("market", market), attribute.String("symbol", symbol), attribute.String("interval", interval))
+		e = &freshEntry{opt: metric.WithAttributeSet(set)}
+		g.freshness[id] = e
+	}
+	e.closeMs = max(e.closeMs, closeMs)
+}
+
+// SetClock replaces the clock of the freshness gauge (tests).
+func (m *Metrics) SetClock(now func() time.Time) {
+	if m != nil && now != nil {
+		m.gauges.mu.Lock()
+		m.gauges.now = now
+		m.gauges.mu.Unlock()
+	}
+}
