@@ -8,6 +8,8 @@ LDFLAGS  := -s -w -X github.com/lakehouse-dev/lakehouse/cmd.version=$(VERSION) \
             -X github.com/lakehouse-dev/lakehouse/cmd.commit=$(COMMIT) \
             -X github.com/lakehouse-dev/lakehouse/cmd.date=$(DATE)
 DUCKDB   := tools/duckdb/node_modules/@duckdb/node-api
+OTELCOL  := .tools/bin/otelcol-lakehouse
+VERSITYGW := .tools/bin/versitygw
 
 .PHONY: all build test test-short duckdb demo bench lint clean
 
@@ -22,10 +24,13 @@ $(DUCKDB): tools/duckdb/package.json tools/duckdb/package-lock.json
 	cd tools/duckdb && npm ci --no-audit --no-fund --loglevel=error
 	touch $(DUCKDB)
 
-# Every test, with the race detector; DuckDB must be present so its test
-# cannot silently skip.
-test: duckdb
-	LAKEHOUSE_REQUIRE_DUCKDB=1 $(GO) test -race -count=1 ./...
+# Every test, with the race detector, against real components: a minimal
+# OpenTelemetry Collector and versitygw (S3) are built/installed into
+# .tools, started on free loopback ports, and stopped afterwards; DuckDB
+# comes from npm. LAKEHOUSE_REQUIRE_* make tests fail, not skip, without them.
+test: duckdb $(OTELCOL) $(VERSITYGW)
+	tools/otelcol/run-with.sh tools/s3/run-with.sh \
+	  env LAKEHOUSE_REQUIRE_DUCKDB=1 LAKEHOUSE_REQUIRE_SERVERS=1 $(GO) test -race -count=1 -timeout 30m ./...
 
 test-short:
 	$(GO) test -short -count=1 ./...
@@ -68,7 +73,6 @@ release-check: $(GORELEASER)
 
 # Minimal OpenTelemetry Collector for the telemetry tests (own module in
 # tools/otelcol; tools/otelcol/run-with.sh builds it on demand too).
-OTELCOL := .tools/bin/otelcol-lakehouse
 $(OTELCOL): tools/otelcol/go.mod tools/otelcol/go.sum tools/otelcol/main.go
 	cd tools/otelcol && $(GO) build -trimpath -o $(CURDIR)/$(OTELCOL) .
 
@@ -81,7 +85,6 @@ test-telemetry: $(OTELCOL)
 
 # S3-compatible server (versitygw, POSIX backend) for the S3 tests;
 # tools/s3/run-with.sh installs it on demand too.
-VERSITYGW := .tools/bin/versitygw
 $(VERSITYGW):
 	GOBIN=$(CURDIR)/.tools/bin $(GO) install github.com/versity/versitygw/cmd/versitygw@v1.8.0
 	echo v1.8.0 > $(VERSITYGW).version

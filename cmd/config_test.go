@@ -77,3 +77,12 @@ func TestConfigFileErrorsExit2(t *testing.T) {
 		}
 	}
 }
+
+func TestCompletionScripts(t *testing.T) {
+	for _, shell := range []string{"bash", "zsh", "fish"} {
+		r := run(t, nil, "completion", shell)
+		if r.code != ExitOK || !strings.Contains(r.out, "lakehouse") || len(r.out) < 500 {
+			t.Errorf("completion %s: exit %d, %d bytes", shell, r.code, len(r.out))
+		}
+	}
+}
