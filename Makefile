@@ -44,8 +44,8 @@ demo: build
 	for i in $$(seq 1 100); do grep -q listening .demo-fake.out 2>/dev/null && break; sleep 0.1; done; \
 	url=$$(sed -n 's/^fakebinance listening on //p' .demo-fake.out); \
 	echo "fake Binance at $$url"; \
-	$(BIN) collect --symbols BTCUSDT,ETHUSDT --timeframes 1m,1h --lookback 3d --output ./demo-data --binance-api-url $$url && \
-	$(BIN) collect --symbols BTCUSDT,ETHUSDT --timeframes 1m,1h --output ./demo-data --binance-api-url $$url
+	$(BIN) collect --symbols BTCUSDT,ETHUSDT --timeframes 1m,1h --lookback 3d --output ./demo-data --binance-api-url $$url --binance-archive-url $$url && \
+	$(BIN) collect --symbols BTCUSDT,ETHUSDT --timeframes 1m,1h --output ./demo-data --binance-api-url $$url --binance-archive-url $$url
 
 # Benchmarks are not part of `make test`; see docs/benchmarks.md.
 bench:

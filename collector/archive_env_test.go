@@ -41,7 +41,11 @@ func (e *env) runArchive(t *testing.T, ctx context.Context, ar archiveRun) []col
 	if ar.keepRaw {
 		raw = e.store
 	}
-	archive := collector.NewArchiveSource(e.fake.URL(), collector.NewArchiveHTTPClient(collector.ClientOptions{Retry: fastRetry}), raw)
+	// Fast retries, but time for the fake to build a month of 1m candles,
+	// which takes seconds under the race detector.
+	retry := fastRetry
+	retry.RequestTimeout = 2 * time.Minute
+	archive := collector.NewArchiveSource(e.fake.URL(), collector.NewArchiveHTTPClient(collector.ClientOptions{Retry: retry}), raw)
 	var rest collector.Source
 	r := &collector.Runner{
 		Sink: e.store, Mem: e.mem, Now: func() time.Time { return clock }, Concurrency: 2,

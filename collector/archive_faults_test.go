@@ -18,7 +18,7 @@ import (
 // of its period is written while the other months are; a file damaged only
 // once is fine after the retry.
 func TestDamagedArchiveFiles(t *testing.T) {
-	jan := binancetest.ArchivePath(binancetest.Spot, "BTCUSDT", "1m", false, day("2024-01-01"))
+	jan := binancetest.ArchivePath(binancetest.Spot, "BTCUSDT", "5m", false, day("2024-01-01"))
 	for _, tc := range []struct {
 		name    string
 		fault   binancetest.ArchiveFault
@@ -36,17 +36,17 @@ func TestDamagedArchiveFiles(t *testing.T) {
 			e := newEnv(t)
 			e.fake.InjectArchive(jan, tc.times, tc.fault)
 			start := day("2023-12-01")
-			req := spotReq(start, day("2024-03-01"), []string{"BTCUSDT"}, "1m")
+			req := spotReq(start, day("2024-03-01"), []string{"BTCUSDT"}, "5m")
 			res := e.runArchive(t, context.Background(), archiveRun{req: req, mode: collector.SourceAuto})
 			// Damaged once or for good, the zip is downloaded exactly twice.
 			if got := e.fake.Stats().Requests[jan]; got != 2 {
 				t.Errorf("zip downloaded %d times, want 2", got)
 			}
-			janFile := filepath.Join(e.dir, "silver/klines/market=spot/interval=1m/symbol=BTCUSDT/2024-01.parquet")
+			janFile := filepath.Join(e.dir, "silver/klines/market=spot/interval=5m/symbol=BTCUSDT/2024-01.parquet")
 			_, statErr := os.Stat(janFile)
 			if tc.wantErr == nil {
 				okResults(t, res)
-				sameKlines(t, e.stored(t, collector.Spot, "BTCUSDT", "1m"), e.expected(t, collector.Spot, "BTCUSDT", "1m", start, day("2024-03-01")))
+				sameKlines(t, e.stored(t, collector.Spot, "BTCUSDT", "5m"), e.expected(t, collector.Spot, "BTCUSDT", "5m", start, day("2024-03-01")))
 				return
 			}
 			r := res[0]
@@ -69,9 +69,9 @@ func TestDamagedArchiveFiles(t *testing.T) {
 				t.Errorf("the failed month was written: %v", statErr)
 			}
 			// December and February are intact.
-			want := append(e.expected(t, collector.Spot, "BTCUSDT", "1m", start, day("2024-01-01")),
-				e.expected(t, collector.Spot, "BTCUSDT", "1m", day("2024-02-01"), day("2024-03-01"))...)
-			sameKlines(t, e.stored(t, collector.Spot, "BTCUSDT", "1m"), want)
+			want := append(e.expected(t, collector.Spot, "BTCUSDT", "5m", start, day("2024-01-01")),
+				e.expected(t, collector.Spot, "BTCUSDT", "5m", day("2024-02-01"), day("2024-03-01"))...)
+			sameKlines(t, e.stored(t, collector.Spot, "BTCUSDT", "5m"), want)
 		})
 	}
 }

@@ -70,9 +70,9 @@ func TestArchiveFixtures(t *testing.T) {
 func TestParseCSVRow(t *testing.T) {
 	const ms = "1704067200000,1.5,2,1,1.75,10,1704067259999,15,3,4,6,0"
 	for _, tc := range []struct {
-		name, line string
+		name, line  string
 		open, close int64
-		err        string // "" ok; "header" for errHeader
+		err         string // "" ok; "header" for errHeader
 	}{
 		{"milliseconds", ms, 1704067200000, 1704067259999, ""},
 		{"microseconds", "1735689600000000,1.5,2,1,1.75,10,1735689659999999,15,3,4,6,0", 1735689600000, 1735689659999, ""},

@@ -31,7 +31,7 @@ func TestArchiveResumeWithStart(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	start := day("2023-12-30")
-	req := spotReq(start, day("2024-03-03"), []string{"BTCUSDT"}, "1m")
+	req := spotReq(start, day("2024-03-03"), []string{"BTCUSDT"}, "5m")
 	okResults(t, e.runArchive(t, ctx, archiveRun{req: req, mode: collector.SourceAuto}))
 	first := zipDownloads(e.fake) // Dec 30, 31, Jan, Feb, Mar 1, 2
 	if first != 6 {
@@ -46,7 +46,7 @@ func TestArchiveResumeWithStart(t *testing.T) {
 		t.Errorf("second run: %d stored segments, %d added: %v", got, res[0].Added, segmentKinds(res[0]))
 	}
 	// Lose February: only its file is downloaded again.
-	if err := os.Remove(filepath.Join(e.dir, "silver/klines/market=spot/interval=1m/symbol=BTCUSDT/2024-02.parquet")); err != nil {
+	if err := os.Remove(filepath.Join(e.dir, "silver/klines/market=spot/interval=5m/symbol=BTCUSDT/2024-02.parquet")); err != nil {
 		t.Fatal(err)
 	}
 	before := zipDownloads(e.fake)
@@ -54,7 +54,7 @@ func TestArchiveResumeWithStart(t *testing.T) {
 	if got := zipDownloads(e.fake) - before; got != 1 {
 		t.Errorf("after losing February %d zips were downloaded, want 1", got)
 	}
-	sameKlines(t, e.stored(t, collector.Spot, "BTCUSDT", "1m"), e.expected(t, collector.Spot, "BTCUSDT", "1m", start, day("2024-03-03")))
+	sameKlines(t, e.stored(t, collector.Spot, "BTCUSDT", "5m"), e.expected(t, collector.Spot, "BTCUSDT", "5m", start, day("2024-03-03")))
 }
 
 // TestKeepRaw stores each verified zip and its CHECKSUM under bronze/.

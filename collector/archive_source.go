@@ -48,11 +48,14 @@ type ArchiveError struct {
 }
 
 func (e *ArchiveError) Error() string {
-	sums := fmt.Sprintf("CHECKSUM says sha256 %s, downloaded zip has %s", orNone(e.Want), orNone(e.Got))
-	if e.Want != "" && e.Want == e.Got {
-		sums = "sha256 " + e.Want + " matches its CHECKSUM"
+	sums := ""
+	switch {
+	case e.Want != "" && e.Want == e.Got:
+		sums = "sha256 " + e.Want + " matches its CHECKSUM; "
+	case e.Want != "":
+		sums = fmt.Sprintf("CHECKSUM says sha256 %s, downloaded zip has %s; ", e.Want, orNone(e.Got))
 	}
-	return fmt.Sprintf("archive file %s: %v (%s; %d attempts); nothing from it was stored", e.URL, e.Err, sums, e.Attempts)
+	return fmt.Sprintf("archive file %s: %v (%s%d attempts); nothing from it was stored", e.URL, e.Err, sums, e.Attempts)
 }
 
 func (e *ArchiveError) Unwrap() error { return e.Err }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/lakehouse-dev/lakehouse/collector"
-	"github.com/lakehouse-dev/lakehouse/collector/binancetest"
 	"github.com/lakehouse-dev/lakehouse/transform"
 )
 
@@ -78,5 +77,3 @@ func TestTimeUnitsAndHeaders(t *testing.T) {
 		})
 	}
 }
-
-var _ = binancetest.ArchivePath

@@ -11,8 +11,8 @@ import (
 // TestOneYearFromArchive backfills a year of 1m candles (525,600 from the
 // archive) plus today: REST is asked only about today.
 func TestOneYearFromArchive(t *testing.T) {
-	if testing.Short() {
-		t.Skip("a year of 1m candles; run without -short")
+	if testing.Short() || raceEnabled {
+		t.Skip("a year of 1m candles (about 30 s; minutes under -race): run without -short and -race")
 	}
 	e := newEnv(t)
 	start := day("2023-03-16") // 365 archived days before today (2024-03-15)
