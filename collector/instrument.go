@@ -197,3 +197,27 @@ func (tt *taskTelemetry) storeStart(ctx context.Context, file string, rows int64
 		telemetry.EndSpan(span, err)
 	}
 }
+
+// instrumentArchiveFile opens the fetch/archive span of one zip (download,
+// checksum, unzip, parse into Arrow); done records the stage, the rows it
+// yielded and the rows validation rejected.
+func (r *Runner) instrumentArchiveFile(ctx context.Context, f ArchiveFile) func(fileBatch) {
+	t := r.tel()
+	_, span := t.Tracer.Start(ctx, "fetch/archive", trace.WithAttributes(
+		attribute.String("lakehouse.source", "archive"), attribute.String("lakehouse.file", f.Name())))
+	start := time.Now()
+	return func(fb fileBatch) {
+		t.Metrics.RecordStage(ctx, "fetch_archive", time.Since(start), fb.stats.fetched)
+		for _, e := range fb.rejected {
+			t.Metrics.RecordRejected(ctx, "transform", e.Type, 1)
+		}
+		span.SetAttributes(attribute.Int("lakehouse.rows.received", fb.stats.fetched), attribute.Int("lakehouse.rows.rejected", len(fb.rejected)))
+		telemetry.EndSpan(span, fb.err)
+	}
+}
+
+// archiveIngested counts a verified archive file's rows as ingested from
+// the archive.
+func (tt *taskTelemetry) archiveIngested(ctx context.Context, task Task, rows int) {
+	tt.t.Metrics.Series(string(task.Market), task.Symbol, task.Interval.String(), "archive").RecordIngested(ctx, rows)
+}

@@ -48,7 +48,9 @@ func (r *Runner) prefetch(ctx context.Context, t Task, segs []Segment) *prefetch
 			p.wg.Add(1)
 			go func() {
 				defer p.wg.Done()
+				done := r.instrumentArchiveFile(ctx, *s.File)
 				fb := r.Archive.fetch(ctx, r.Mem, *s.File, s.Start, s.End, nowMs)
+				done(fb)
 				<-r.downloads
 				p.results[i] <- fb
 			}()

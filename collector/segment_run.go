@@ -102,6 +102,7 @@ func (w *taskWriter) addFile(fb fileBatch) error {
 	}
 	w.res.Last = max(w.res.Last, fb.stats.last)
 	w.res.Fetched += fb.stats.fetched
+	w.tel.archiveIngested(w.ctx, w.t, int(fb.rec.NumRows()))
 	w.pending = append(w.pending, fb.rec)
 	return nil
 }
