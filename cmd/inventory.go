@@ -67,21 +67,15 @@ func (o *inventoryOptions) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	store, err := openLake(ctx, u, s3, logger)
+	cat, err := openCatalog(ctx, u, s3, flt, logger)
 	if err != nil {
-		return &exitError{code: ExitFailed, err: err}
+		return err
 	}
-	defer store.Close()
-	cat, err := store.Catalog(ctx)
-	if err != nil {
-		return &exitError{code: ExitFailed, err: fmt.Errorf("list %s: %w", store.Location(), err)}
-	}
+	defer cat.store.Close()
 	now := o.io.Now()
 	rows := []inventoryRow{}
-	for _, s := range storage.SortedSeries(cat) {
-		if flt.match(s) {
-			rows = append(rows, inventoryOne(ctx, store, s, cat[s], now))
-		}
+	for _, s := range cat.series {
+		rows = append(rows, inventoryOne(ctx, cat.store, s, cat.keys[s], now))
 	}
 	return printInventory(o.io.Out, o.format, rows)
 }

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/url"
 
@@ -93,4 +94,32 @@ func openLake(ctx context.Context, u *url.URL, s3 storage.S3Config, logger *slog
 		return nil, err
 	}
 	return storage.NewStore(backend, memory.DefaultAllocator, storage.WriteOptions{}), nil
+}
+
+// lakeCatalog is an open lake and the series a filter selected, in order.
+type lakeCatalog struct {
+	store  *storage.Store
+	series []storage.Series
+	keys   map[storage.Series][]storage.Key
+}
+
+// openCatalog opens the lake and lists (names only) the selected series.
+// The caller closes store.
+func openCatalog(ctx context.Context, u *url.URL, s3 storage.S3Config, flt lakeFilter, logger *slog.Logger) (*lakeCatalog, error) {
+	store, err := openLake(ctx, u, s3, logger)
+	if err != nil {
+		return nil, &exitError{code: ExitFailed, err: err}
+	}
+	keys, err := store.Catalog(ctx)
+	if err != nil {
+		store.Close()
+		return nil, &exitError{code: ExitFailed, err: fmt.Errorf("list %s: %w", store.Location(), err)}
+	}
+	c := &lakeCatalog{store: store, keys: keys}
+	for _, s := range storage.SortedSeries(keys) {
+		if flt.match(s) {
+			c.series = append(c.series, s)
+		}
+	}
+	return c, nil
 }

@@ -95,26 +95,19 @@ func (o *verifyOptions) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	store, err := openLake(ctx, u, s3, logger)
+	cat, err := openCatalog(ctx, u, s3, flt, logger)
 	if err != nil {
-		return &exitError{code: ExitFailed, err: err}
+		return err
 	}
-	defer store.Close()
-	cat, err := store.Catalog(ctx)
-	if err != nil {
-		return &exitError{code: ExitFailed, err: fmt.Errorf("list %s: %w", store.Location(), err)}
-	}
+	defer cat.store.Close()
 	var report []verifySeries
 	problems := 0
-	for _, s := range storage.SortedSeries(cat) {
-		if !flt.match(s) {
-			continue
-		}
-		vs := verifyOne(ctx, store, s, cat[s], from, to)
+	for _, s := range cat.series {
+		vs := verifyOne(ctx, cat.store, s, cat.keys[s], from, to)
 		problems += len(vs.Problems)
 		report = append(report, vs)
 	}
-	if err := printVerify(o.io.Out, o.format, store.Location(), report, problems); err != nil {
+	if err := printVerify(o.io.Out, o.format, cat.store.Location(), report, problems); err != nil {
 		return err
 	}
 	if problems > 0 {

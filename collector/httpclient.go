@@ -26,21 +26,9 @@ type HTTPClient struct {
 
 // NewHTTPClient builds the layered client.
 func NewHTTPClient(o ClientOptions) *HTTPClient {
-	base := o.Base
-	if base == nil {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConnsPerHost = 32
-		base = t
-	}
-	if o.Wrap != nil {
-		base = o.Wrap(base)
-	}
-	if o.Retry.Attempts == 0 {
-		o.Retry = DefaultRetryPolicy
-	}
-	lim := newWeightLimiter(base, o.Window)
+	lim := newWeightLimiter(o.transport(), o.Window)
 	return &HTTPClient{
-		Client:  &http.Client{Transport: &retryTransport{next: lim, policy: o.Retry}},
+		Client:  &http.Client{Transport: &retryTransport{next: lim, policy: o.retry(DefaultRetryPolicy)}},
 		limiter: lim,
 	}
 }
@@ -53,6 +41,12 @@ var ArchiveRetryPolicy = RetryPolicy{Attempts: 6, BaseDelay: 500 * time.Millisec
 // retry layer and instrumentation as REST, but no weight pacing, because
 // the archive is a plain file server without weight headers or limits.
 func NewArchiveHTTPClient(o ClientOptions) *http.Client {
+	return &http.Client{Transport: &retryTransport{next: o.transport(), policy: o.retry(ArchiveRetryPolicy)}}
+}
+
+// transport is the per-attempt transport: Base (default: a clone of
+// http.DefaultTransport) wrapped by Wrap.
+func (o ClientOptions) transport() http.RoundTripper {
 	base := o.Base
 	if base == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
@@ -62,8 +56,12 @@ func NewArchiveHTTPClient(o ClientOptions) *http.Client {
 	if o.Wrap != nil {
 		base = o.Wrap(base)
 	}
+	return base
+}
+
+func (o ClientOptions) retry(def RetryPolicy) RetryPolicy {
 	if o.Retry.Attempts == 0 {
-		o.Retry = ArchiveRetryPolicy
+		return def
 	}
-	return &http.Client{Transport: &retryTransport{next: base, policy: o.Retry}}
+	return o.Retry
 }
