@@ -92,6 +92,10 @@ func (s *Server) weightOf(rt route, r *http.Request) int {
 
 // serve is the request pipeline: count, scripted fault, weight gate, endpoint.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == debugStatsPath {
+		s.serveDebugStats(w, r) // read-only, outside the pipeline
+		return
+	}
 	sw := &statusWriter{ResponseWriter: w, srv: s}
 	defer sw.finish()
 	path := r.URL.Path

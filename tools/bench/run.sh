@@ -1,0 +1,282 @@
+#!/usr/bin/env bash
+# make bench: the SPEC section 7 figures, each printed with its target and
+# PASS/FAIL. Everything runs on 127.0.0.1 against the project's fake Binance
+# (collector/binancetest/cmd/fakebinance); the peer is DuckDB from npm
+# (tools/duckdb, `make duckdb`). See docs/benchmarks.md.
+#
+# Knobs (environment):
+#   ARCHIVE_MONTHS  months of 1m BTCUSDT in 2024 for the archive race (default 12)
+#   ARCHIVE_RUNS    runs of each side, the fastest counts (default 3)
+#   REST_DAYS       days of 1m klines per symbol for the REST run (default 300)
+#   MEM_MONTHS      months of 2024 in the memory backfill (default 12)
+#   MEM_SYMBOLS     symbols of the memory backfill (default: the fake's 5 spot symbols)
+#   TEL_RUNS        runs of each side of the telemetry comparison (default 5)
+#   BENCH_STRICT=1  exit 1 when any target fails (default: exit 0 if the harness ran)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+
+ARCHIVE_MONTHS=${ARCHIVE_MONTHS:-12}
+ARCHIVE_RUNS=${ARCHIVE_RUNS:-3}
+REST_DAYS=${REST_DAYS:-300}
+MEM_MONTHS=${MEM_MONTHS:-12}
+MEM_SYMBOLS=${MEM_SYMBOLS:-BTCUSDT,ETHUSDT,BNBUSDT,SOLUSDT,XRPUSDT}
+TEL_RUNS=${TEL_RUNS:-5}
+REST_SYMBOLS=BTCUSDT,ETHUSDT,BNBUSDT,SOLUSDT,XRPUSDT
+REST_WINDOW=6   # seconds: a shortened Binance minute
+REST_WEIGHT=600 # per window: 6000/min scaled to 6 s
+THREADS=$(nproc)
+GO=${GO:-go}
+
+[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time missing (apt-get install -y time)" >&2; exit 2; }
+[ -d tools/duckdb/node_modules/@duckdb/node-api ] || { echo "bench: DuckDB missing; run make duckdb" >&2; exit 2; }
+# 2024 only: the spot archive switches to microsecond timestamps in 2025.
+[ "$ARCHIVE_MONTHS" -ge 1 ] && [ "$ARCHIVE_MONTHS" -le 12 ] || { echo "bench: ARCHIVE_MONTHS must be 1..12" >&2; exit 2; }
+[ "$MEM_MONTHS" -ge 1 ] && [ "$MEM_MONTHS" -le 12 ] || { echo "bench: MEM_MONTHS must be 1..12" >&2; exit 2; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/lakehouse-bench.XXXXXX")
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+RESULTS=$WORK/results.txt
+: >"$RESULTS"
+# verdict NAME "FIGURE" "TARGET" PASS|FAIL; info NAME "FIGURE" for context.
+verdict() { printf '%-10s %-66s %-20s %s\n' "$1" "$2" "$3" "$4" | tee -a "$RESULTS"; }
+info() { verdict "$1" "$2" "-" "info"; }
+say() { echo "bench: $*" >&2; }
+# py EXPR...: a little arithmetic and JSON without jq.
+py() { python3 -c "$@"; }
+
+# start_fake NAME ARGS...: start fakebinance, set URL and FAKE_T0 (epoch s).
+start_fake() {
+	local name=$1
+	shift
+	"$WORK/fakebinance" --addr 127.0.0.1:0 "$@" >"$WORK/$name.out" 2>&1 &
+	PIDS+=($!)
+	for _ in $(seq 1 100); do grep -q listening "$WORK/$name.out" 2>/dev/null && break; sleep 0.05; done
+	URL=$(sed -n 's/^fakebinance listening on //p' "$WORK/$name.out")
+	[ -n "$URL" ] || { cat "$WORK/$name.out" >&2; exit 1; }
+	FAKE_T0=$(date +%s.%N)
+}
+stop_fake() {
+	local p=${PIDS[-1]}
+	kill "$p" 2>/dev/null || true
+	wait "$p" 2>/dev/null || true
+	unset 'PIDS[-1]'
+}
+
+# timed OUT CMD...: run CMD under /usr/bin/time; OUT gets "wall user sys maxrss_kB".
+timed() {
+	local out=$1
+	shift
+	/usr/bin/time -o "$out" -f '%e %U %S %M' "$@"
+}
+
+# rows_of SUMMARY.json: rows written by a collect run.
+rows_of() { py 'import json,sys; print(sum(t["rows_added"]+t["rows_replaced"] for t in json.load(open(sys.argv[1]))["tasks"]))' "$1"; }
+# failed_of SUMMARY.json: tasks not ok.
+failed_of() { py 'import json,sys; print(sum(t["status"] not in ("ok","up-to-date") for t in json.load(open(sys.argv[1]))["tasks"]))' "$1"; }
+
+say "building lakehouse and fakebinance into $WORK"
+CGO_ENABLED=0 $GO build -trimpath -o "$WORK/lakehouse" .
+$GO build -o "$WORK/fakebinance" ./collector/binancetest/cmd/fakebinance
+LH=$WORK/lakehouse
+
+echo
+echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $($GO version | cut -d' ' -f3-)"
+echo
+printf '%-10s %-66s %-20s %s\n' "target" "figure" "goal" "result" | tee -a "$RESULTS"
+
+# ---------------------------------------------------------------- archive
+# Both sides get the same rows: ARCHIVE_MONTHS monthly zips of BTCUSDT 1m
+# from 2024-01 on. The fake builds each zip once and keeps it (16 of them),
+# so one untimed fetch of every zip and CHECKSUM takes its generation time
+# out of lakehouse's figure. lakehouse is timed end to end (process start,
+# download, SHA-256, unzip, parse, Arrow, Parquet zstd, rename); DuckDB's
+# COPY is timed inside node on the unzipped CSVs (unzip not timed).
+start_fake archive
+ARCH_START=2024-01-01
+ARCH_END=$(py "import datetime as d; s=d.date(2024,1,1); m=$ARCHIVE_MONTHS; print(d.date(2024+(m)//12, m%12+1, 1))")
+say "archive: warming the fake ($ARCHIVE_MONTHS monthly zips) and unzipping the CSVs for DuckDB"
+mkdir -p "$WORK/csv"
+for i in $(seq 0 $((ARCHIVE_MONTHS - 1))); do
+	ym=$(py "print('%04d-%02d' % (2024 + $i // 12, $i % 12 + 1))")
+	p=/data/spot/monthly/klines/BTCUSDT/1m/BTCUSDT-1m-$ym.zip
+	curl -fsS -o "$WORK/csv/$ym.zip" "$URL$p"
+	curl -fsS -o /dev/null "$URL$p.CHECKSUM"
+done
+py 'import glob,zipfile,sys
+for z in glob.glob(sys.argv[1]+"/*.zip"): zipfile.ZipFile(z).extractall(sys.argv[1])' "$WORK/csv"
+rm -f "$WORK"/csv/*.zip
+
+best_lh=0 best_lh_cpu=0 lh_rows=0
+for r in $(seq 1 "$ARCHIVE_RUNS"); do
+	rm -rf "$WORK/lake-a"
+	timed "$WORK/t-a" "$LH" collect --source archive --symbols BTCUSDT --timeframes 1m \
+		--start "$ARCH_START" --end "$ARCH_END" --output "$WORK/lake-a" \
+		--binance-api-url "$URL" --binance-archive-url "$URL" -q --summary json \
+		>"$WORK/s-a.json" 2>"$WORK/log-a"
+	read -r wall user sys _ <"$WORK/t-a"
+	lh_rows=$(rows_of "$WORK/s-a.json")
+	rate=$(py "print(int($lh_rows / max($wall, 0.01)))")
+	say "archive: lakehouse run $r: $lh_rows rows in ${wall}s wall, ${user}s user, ${sys}s sys"
+	if [ "$rate" -gt "$best_lh" ]; then best_lh=$rate best_lh_cpu=$(py "print(int($lh_rows / max($user + $sys, 0.01)))"); fi
+	read -r _ _ _ arss <"$WORK/t-a"
+	if [ "$arss" -gt "${arch_rss:-0}" ]; then arch_rss=$arss; fi
+done
+best_dd=0 dd_rows=0
+for r in $(seq 1 "$ARCHIVE_RUNS"); do
+	rm -f "$WORK/duck.parquet"
+	node tools/bench/duckdb_csv.mjs "$THREADS" "$WORK/duck.parquet" "$WORK/csv/*.csv" >"$WORK/duck.json"
+	dd_rows=$(py 'import json,sys; print(json.load(open(sys.argv[1]))["rows"])' "$WORK/duck.json")
+	secs=$(py 'import json,sys; print(json.load(open(sys.argv[1]))["seconds"])' "$WORK/duck.json")
+	rate=$(py "print(int($dd_rows / max($secs, 0.001)))")
+	say "archive: duckdb run $r: $dd_rows rows in ${secs}s (COPY only, threads=$THREADS)"
+	if [ "$rate" -gt "$best_dd" ]; then best_dd=$rate; fi
+done
+stop_fake
+[ "$lh_rows" = "$dd_rows" ] || say "archive: WARNING row counts differ: lakehouse $lh_rows, duckdb $dd_rows"
+ratio=$(py "print('%.2f' % ($best_lh / $best_dd))")
+ok=$(py "print('PASS' if $best_lh >= $best_dd else 'FAIL')")
+info archive "lakehouse $best_lh rows/s (wall, whole process; $best_lh_cpu rows/CPU-s)"
+info archive "duckdb $best_dd rows/s (COPY, threads=$THREADS), $dd_rows rows"
+verdict archive "ratio lakehouse/duckdb ${ratio}x" ">= 1.00x" "$ok"
+
+# ---------------------------------------------------------------- REST
+# A REST-only backfill against a fake with a 6 s "minute" and 600 weight
+# per window (Binance spot's 6000/min, scaled); lakehouse reads the window
+# and limit from exchangeInfo. A window counts as full when the run covered
+# all of it.
+# Start the fake well inside a window, so index 0 of its WeightPerWindow is
+# the window FAKE_T0 falls in.
+py "import time; w = $REST_WINDOW; r = time.time() % w; time.sleep(w - r + 0.5 if r > w - 0.5 else 0)"
+start_fake rest --window "${REST_WINDOW}s" --spot-weight "$REST_WEIGHT"
+REST_START=2024-01-01
+REST_END=$(py "import datetime as d; print(d.date(2024,1,1) + d.timedelta(days=$REST_DAYS))")
+say "rest: $REST_SYMBOLS x $REST_DAYS days of 1m, window ${REST_WINDOW}s, limit $REST_WEIGHT"
+t0=$(date +%s.%N)
+timed "$WORK/t-r" "$LH" collect --source api --symbols "$REST_SYMBOLS" --timeframes 1m \
+	--start "$REST_START" --end "$REST_END" --output "$WORK/lake-r" \
+	--binance-api-url "$URL" -q --summary json >"$WORK/s-r.json" 2>"$WORK/log-r" || true
+t1=$(date +%s.%N)
+curl -fsS "$URL/debug/stats" >"$WORK/stats-r.json"
+stop_fake
+read -r wall user sys rss <"$WORK/t-r"
+say "rest: $(rows_of "$WORK/s-r.json") rows in ${wall}s, $(failed_of "$WORK/s-r.json") failed tasks, peak RSS $((rss / 1024)) MiB"
+py '
+import json, math, sys
+st = json.load(open(sys.argv[1]))
+fake_t0, t0, t1, win, limit = map(float, sys.argv[2:7])
+w0 = math.floor(fake_t0 / win)  # index 0 of WeightPerWindow
+used = st["WeightPerWindow"].get("spot", [])
+full = [k for k in range(len(used) + 2) if (w0 + k) * win >= t0 and (w0 + k + 1) * win <= t1]
+pct = [100.0 * (used[k] if k < len(used) else 0) / limit for k in full]
+print(len(full), "%.1f" % (min(pct) if pct else 0), " ".join("%d" % (used[k] if k < len(used) else 0) for k in full), st["TooMany"], st["Banned"])
+' "$WORK/stats-r.json" "$FAKE_T0" "$t0" "$t1" "$REST_WINDOW" "$REST_WEIGHT" >"$WORK/rest-verdict"
+read -r nfull minpct perwin_and_rest <"$WORK/rest-verdict"
+toomany=$(awk '{print $(NF-1)}' "$WORK/rest-verdict")
+banned=$(awk '{print $NF}' "$WORK/rest-verdict")
+perwin=$(awk '{for (i=3; i<=NF-2; i++) printf "%s%s", $i, (i<NF-2?",":"")}' "$WORK/rest-verdict")
+if [ "$nfull" -gt 0 ] && py "import sys; sys.exit(0 if $minpct >= 95 else 1)"; then ok=PASS; else ok=FAIL; fi
+info rest "weight per full window [$perwin] of $REST_WEIGHT"
+verdict rest "lowest full window ${minpct}% ($nfull full windows)" ">= 95% every window" "$ok"
+ok=$([ "$toomany" = 0 ] && [ "$banned" = 0 ] && echo PASS || echo FAIL)
+verdict rest "429s: $toomany, 418s: $banned" "0" "$ok"
+
+# ---------------------------------------------------------------- telemetry
+# Allocations per recorded measurement (Go benchmark on the real SDK), then
+# the CPU of the same archive collect with telemetry on (a Prometheus
+# endpoint on loopback) vs OTEL_SDK_DISABLED=true; runs alternate, the
+# lowest CPU of each side counts.
+say "telemetry: BenchmarkHotPath"
+$GO test -run '^$' -bench 'BenchmarkHotPath' -benchmem -count 1 ./telemetry/ >"$WORK/hotpath.txt"
+maxallocs=$(awk '/^BenchmarkHotPath/ {for (i=1; i<=NF; i++) if ($i == "allocs/op") print $(i-1)}' "$WORK/hotpath.txt" | sort -n | tail -1)
+nbench=$(grep -c '^BenchmarkHotPath' "$WORK/hotpath.txt" || true)
+ok=$([ -n "$maxallocs" ] && [ "$maxallocs" = 0 ] && echo PASS || echo FAIL)
+verdict telemetry "hot path: max ${maxallocs:-?} allocs/op over $nbench recorders" "0 allocs/op" "$ok"
+
+start_fake tel
+for i in $(seq 0 $((ARCHIVE_MONTHS - 1))); do
+	ym=$(py "print('%04d-%02d' % (2024 + $i // 12, $i % 12 + 1))")
+	curl -fsS -o /dev/null "$URL/data/spot/monthly/klines/BTCUSDT/1m/BTCUSDT-1m-$ym.zip"
+done
+prom_port=$(py 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cpu_on=999999 cpu_off=999999 cpu_off_max=0
+for r in $(seq 1 "$TEL_RUNS"); do
+	for mode in on off; do
+		rm -rf "$WORK/lake-t"
+		if [ $mode = on ]; then
+			timed "$WORK/t-t" "$LH" collect --source archive --symbols BTCUSDT --timeframes 1m \
+				--start "$ARCH_START" --end "$ARCH_END" --output "$WORK/lake-t" \
+				--binance-api-url "$URL" --binance-archive-url "$URL" -q --summary json \
+				--prometheus-addr "127.0.0.1:$prom_port" >/dev/null 2>"$WORK/log-t"
+		else
+			OTEL_SDK_DISABLED=true timed "$WORK/t-t" "$LH" collect --source archive --symbols BTCUSDT --timeframes 1m \
+				--start "$ARCH_START" --end "$ARCH_END" --output "$WORK/lake-t" \
+				--binance-api-url "$URL" --binance-archive-url "$URL" -q --summary json >/dev/null 2>"$WORK/log-t"
+		fi
+		read -r _ user sys _ <"$WORK/t-t"
+		cpu=$(py "print('%.2f' % ($user + $sys))")
+		say "telemetry: run $r, telemetry $mode: ${cpu}s CPU"
+		if [ $mode = on ]; then cpu_on=$(py "print(min($cpu_on, $cpu))"); else
+			cpu_off=$(py "print(min($cpu_off, $cpu))") cpu_off_max=$(py "print(max($cpu_off_max, $cpu))")
+		fi
+	done
+done
+stop_fake
+over=$(py "print('%.1f' % (100.0 * ($cpu_on - $cpu_off) / $cpu_off))")
+# The spread of the "off" runs alone: a difference smaller than it is noise.
+noise=$(py "print('%.1f' % (100.0 * ($cpu_off_max - $cpu_off) / $cpu_off))")
+# Below 1% only counts when the runs themselves agree within 1%; a
+# difference inside the noise proves neither way.
+ok=$(py "o, n = $over, $noise; print('PASS' if o < 1.0 and n < 1.0 else 'FAIL' if o - n >= 1.0 else 'INCONCLUSIVE')")
+verdict telemetry "CPU on ${cpu_on}s vs off ${cpu_off}s: ${over}% (noise ${noise}%)" "< 1%" "$ok"
+
+# ---------------------------------------------------------------- memory
+# Peak RSS of a multi-symbol 1m archive backfill (monthly zips; the fake
+# runs in its own process, so its memory is not counted).
+start_fake mem
+MEM_END=$(py "import datetime as d; m=$MEM_MONTHS; print(d.date(2024+m//12, m%12+1, 1))")
+nsym=$(echo "$MEM_SYMBOLS" | tr ',' '\n' | wc -l)
+say "memory: $nsym symbols x $MEM_MONTHS months of 1m from the archive"
+timed "$WORK/t-m" "$LH" collect --source archive --symbols "$MEM_SYMBOLS" --timeframes 1m \
+	--start 2024-01-01 --end "$MEM_END" --output "$WORK/lake-m" \
+	--binance-api-url "$URL" --binance-archive-url "$URL" -q --summary json >"$WORK/s-m.json" 2>"$WORK/log-m" || true
+stop_fake
+read -r wall user sys rss <"$WORK/t-m"
+mrows=$(rows_of "$WORK/s-m.json")
+say "memory: $mrows rows, $(failed_of "$WORK/s-m.json") failed tasks, ${wall}s wall, ${user}s user"
+rss_mib=$(py "print('%.0f' % ($rss / 1024))")
+ok=$(py "print('PASS' if $rss < 128 * 1024 else 'FAIL')")
+verdict memory "peak RSS ${rss_mib} MiB ($nsym symbols x $MEM_MONTHS months 1m, $mrows rows)" "< 128 MiB" "$ok"
+info memory "peak RSS $((arch_rss / 1024)) MiB (1 symbol x $ARCHIVE_MONTHS months, the archive runs above)"
+# The same backfill under a soft memory limit, to tell live heap from GC headroom.
+start_fake mem2
+GOMEMLIMIT=96MiB timed "$WORK/t-m2" "$LH" collect --source archive --symbols "$MEM_SYMBOLS" --timeframes 1m \
+	--start 2024-01-01 --end "$MEM_END" --output "$WORK/lake-m2" \
+	--binance-api-url "$URL" --binance-archive-url "$URL" -q --summary json >/dev/null 2>"$WORK/log-m2" || true
+stop_fake
+read -r wall2 _ _ rss2 <"$WORK/t-m2"
+info memory "peak RSS $((rss2 / 1024)) MiB, same with GOMEMLIMIT=96MiB (${wall2}s vs ${wall}s wall)"
+read -r _ _ _ rrss <"$WORK/t-r"
+ok=$(py "print('PASS' if $rrss < 128 * 1024 else 'FAIL')")
+verdict memory "peak RSS $((rrss / 1024)) MiB (the REST run above)" "< 128 MiB" "$ok"
+
+# ---------------------------------------------------------------- Go benchmarks
+say "Go benchmarks (transform, archive CSV parse)"
+$GO test -run '^$' -bench . -benchmem -benchtime 200ms ./transform/ ./collector/ | grep -E '^(Benchmark|ok|FAIL)' || true
+
+echo
+echo "summary:"
+cat "$RESULTS"
+fails=$(grep -c 'FAIL$' "$RESULTS" || true)
+passes=$(grep -c 'PASS$' "$RESULTS" || true)
+inconclusive=$(grep -c 'INCONCLUSIVE$' "$RESULTS" || true)
+echo "$passes targets met, $fails missed, $inconclusive inconclusive"
+if [ "${BENCH_STRICT:-0}" = 1 ] && [ "$fails" -gt 0 ]; then exit 1; fi
