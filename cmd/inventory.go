@@ -63,11 +63,7 @@ func (o *inventoryOptions) run(ctx context.Context) error {
 	if o.format != "text" && o.format != "json" && o.format != "csv" {
 		return usageError("unknown --format %q: allowed are text, json, csv", o.format)
 	}
-	logger, err := o.global.logger(o.io.Err)
-	if err != nil {
-		return err
-	}
-	cat, err := openCatalog(ctx, u, s3, flt, logger)
+	cat, err := openCatalog(ctx, o.global, o.io, u, s3, flt)
 	if err != nil {
 		return err
 	}

@@ -105,7 +105,11 @@ type lakeCatalog struct {
 
 // openCatalog opens the lake and lists (names only) the selected series.
 // The caller closes store.
-func openCatalog(ctx context.Context, u *url.URL, s3 storage.S3Config, flt lakeFilter, logger *slog.Logger) (*lakeCatalog, error) {
+func openCatalog(ctx context.Context, g *globalOptions, io IO, u *url.URL, s3 storage.S3Config, flt lakeFilter) (*lakeCatalog, error) {
+	logger, err := g.logger(io.Err)
+	if err != nil {
+		return nil, err
+	}
 	store, err := openLake(ctx, u, s3, logger)
 	if err != nil {
 		return nil, &exitError{code: ExitFailed, err: err}

@@ -40,6 +40,28 @@ func parquetFiles(t *testing.T, dir string, strict bool) []string {
 	return files
 }
 
+// assertParquetComplete reads every .parquet file of the lake in dir (with
+// strict, nothing else may be left) and returns a store on it and the count.
+func assertParquetComplete(t *testing.T, dir string, strict bool) (*storage.Store, int) {
+	t.Helper()
+	b, _ := storage.NewLocalBackend(dir)
+	store := storage.NewStore(b, memory.DefaultAllocator, storage.WriteOptions{})
+	files := parquetFiles(t, dir, strict)
+	for _, f := range files {
+		rel, _ := filepath.Rel(dir, f)
+		k, ok := storage.ParseKey(filepath.ToSlash(rel))
+		if !ok {
+			t.Fatalf("unexpected file %s", rel)
+		}
+		rec, _, err := store.Read(context.Background(), k)
+		if err != nil {
+			t.Fatalf("%s unreadable after the signal: %v", rel, err)
+		}
+		rec.Release()
+	}
+	return store, len(files)
+}
+
 func TestSIGTERMStopsCleanlyAndNextRunCompletes(t *testing.T) {
 	bin := buildLakehouse(t)
 	fake := newFake(t)
@@ -81,23 +103,9 @@ func TestSIGTERMStopsCleanlyAndNextRunCompletes(t *testing.T) {
 	}
 
 	// Every file left is complete and readable.
-	b, _ := storage.NewLocalBackend(dir)
-	store := storage.NewStore(b, memory.DefaultAllocator, storage.WriteOptions{})
-	files := parquetFiles(t, dir, true)
-	for _, f := range files {
-		rel, _ := filepath.Rel(dir, f)
-		k, ok := storage.ParseKey(filepath.ToSlash(rel))
-		if !ok {
-			t.Fatalf("unexpected file %s", rel)
-		}
-		rec, _, err := store.Read(context.Background(), k)
-		if err != nil {
-			t.Fatalf("%s unreadable after SIGTERM: %v", rel, err)
-		}
-		rec.Release()
-	}
-	if len(files) >= 4*3 {
-		t.Fatalf("the run was not interrupted: %d files", len(files))
+	store, files := assertParquetComplete(t, dir, true)
+	if files >= 4*3 {
+		t.Fatalf("the run was not interrupted: %d files", files)
 	}
 
 	// The next run (no --start: resume) completes the data.
@@ -183,15 +191,5 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 		t.Fatalf("process ended with %v, want death by the second SIGTERM", cmd.ProcessState)
 	}
 	// Whatever is named .parquet is complete.
-	b, _ := storage.NewLocalBackend(dir)
-	store := storage.NewStore(b, memory.DefaultAllocator, storage.WriteOptions{})
-	for _, f := range parquetFiles(t, dir, false) {
-		rel, _ := filepath.Rel(dir, f)
-		k, _ := storage.ParseKey(filepath.ToSlash(rel))
-		rec, _, err := store.Read(context.Background(), k)
-		if err != nil {
-			t.Fatalf("%s unreadable after two signals: %v", rel, err)
-		}
-		rec.Release()
-	}
+	assertParquetComplete(t, dir, false)
 }

@@ -91,11 +91,7 @@ func (o *verifyOptions) run(ctx context.Context) error {
 	if o.format != "text" && o.format != "json" {
 		return usageError("unknown --format %q: allowed are text, json", o.format)
 	}
-	logger, err := o.global.logger(o.io.Err)
-	if err != nil {
-		return err
-	}
-	cat, err := openCatalog(ctx, u, s3, flt, logger)
+	cat, err := openCatalog(ctx, o.global, o.io, u, s3, flt)
 	if err != nil {
 		return err
 	}
