@@ -55,6 +55,7 @@ type globalOptions struct {
 	configFile string
 	// sources says where each flag's value came from (config.go).
 	sources map[string]string
+	prof    profiles
 }
 
 // logger builds the run's logger, or a usage error.
@@ -68,6 +69,11 @@ func (g *globalOptions) logger(w io.Writer) (*slog.Logger, error) {
 
 // NewRootCmd builds the command tree.
 func NewRootCmd(io IO) *cobra.Command {
+	root, _ := newRoot(io)
+	return root
+}
+
+func newRoot(io IO) (*cobra.Command, *globalOptions) {
 	g := &globalOptions{}
 	root := &cobra.Command{
 		Use:           "lakehouse",
@@ -76,7 +82,10 @@ func NewRootCmd(io IO) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
-			return g.applySettings(c, io.Getenv)
+			if err := g.applySettings(c, io.Getenv); err != nil {
+				return err
+			}
+			return g.prof.start()
 		},
 	}
 	root.SetOut(io.Out)
@@ -88,8 +97,9 @@ func NewRootCmd(io IO) *cobra.Command {
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	pf.StringVar(&g.logFormat, "log-format", "text", "log format: text, json")
 	pf.StringVar(&g.configFile, "config", "", "YAML file of flag values (keys are flag names); flags and LAKEHOUSE_* env win over it")
+	g.prof.flags(pf)
 	root.AddCommand(NewCmdCollect(io, g, nil), NewCmdVerify(io, g), NewCmdInventory(io, g), NewCmdConfig(io, g), NewCmdVersion(io))
-	return root
+	return root, g
 }
 
 // flagAliases lists other names of a flag (also accepted in env).
@@ -125,9 +135,10 @@ func Execute() int {
 
 // Run executes the CLI with args and returns the exit code.
 func Run(ctx context.Context, io IO, args []string) int {
-	root := NewRootCmd(io)
+	root, g := newRoot(io)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	g.prof.stop(os.Stderr)
 	if err == nil {
 		return ExitOK
 	}

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
 
 	"github.com/lakehouse-dev/lakehouse/transform"
 )
@@ -25,14 +23,25 @@ const microsThreshold = 100_000_000_000_000
 // errHeader marks a line that is a header row rather than a candle.
 var errHeader = errors.New("header row")
 
+// csvFloatColumns are the decimal columns of a kline row: the field index
+// and its name for error messages.
+var csvFloatColumns = [...]struct {
+	i    int
+	name string
+}{
+	{1, "open"}, {2, "high"}, {3, "low"}, {4, "close"}, {5, "volume"},
+	{7, "quote_volume"}, {9, "taker_buy_volume"}, {10, "taker_buy_quote_volume"},
+}
+
 // parseCSVRow parses one CSV line (without its line break) into a candle,
 // normalising microsecond times to milliseconds. A header row (its first
-// field is not a number but a name) returns errHeader.
-func parseCSVRow(line string) (transform.Kline, error) {
-	var f [12]string
+// field is not a number but a name) returns errHeader. It does not allocate
+// unless the line is bad.
+func parseCSVRow(line []byte) (transform.Kline, error) {
+	var f [12][]byte
 	n := 0
 	for rest := line; ; {
-		i := strings.IndexByte(rest, ',')
+		i := bytes.IndexByte(rest, ',')
 		if n == len(f) {
 			return transform.Kline{}, fmt.Errorf("more than %d fields", len(f))
 		}
@@ -51,33 +60,28 @@ func parseCSVRow(line string) (transform.Kline, error) {
 		}
 		return transform.Kline{}, fmt.Errorf("%d fields, want 12", n)
 	}
-	open, err := strconv.ParseInt(f[0], 10, 64)
-	if err != nil {
+	var k transform.Kline
+	var err error
+	if k.OpenTime, err = transform.ParseInt(f[0]); err != nil {
 		if isHeaderField(f[0]) {
 			return transform.Kline{}, errHeader
 		}
 		return transform.Kline{}, fmt.Errorf("open_time %q is not an integer", f[0])
 	}
-	k := transform.Kline{OpenTime: open}
-	if k.CloseTime, err = strconv.ParseInt(f[6], 10, 64); err != nil {
+	if k.CloseTime, err = transform.ParseInt(f[6]); err != nil {
 		return k, fmt.Errorf("close_time %q is not an integer", f[6])
 	}
-	if k.Trades, err = strconv.ParseInt(f[8], 10, 64); err != nil {
+	if k.Trades, err = transform.ParseInt(f[8]); err != nil {
 		return k, fmt.Errorf("count %q is not an integer", f[8])
 	}
-	for _, c := range [...]struct {
-		i    int
-		name string
-		dst  *float64
-	}{
-		{1, "open", &k.Open}, {2, "high", &k.High}, {3, "low", &k.Low}, {4, "close", &k.Close},
-		{5, "volume", &k.Volume}, {7, "quote_volume", &k.QuoteVolume},
-		{9, "taker_buy_volume", &k.TakerBuyBase}, {10, "taker_buy_quote_volume", &k.TakerBuyQuote},
-	} {
-		if *c.dst, err = strconv.ParseFloat(f[c.i], 64); err != nil {
+	var v [len(csvFloatColumns)]float64
+	for j, c := range csvFloatColumns {
+		if v[j], err = transform.ParseFloat(f[c.i]); err != nil {
 			return k, fmt.Errorf("%s %q is not a number", c.name, f[c.i])
 		}
 	}
+	k.Open, k.High, k.Low, k.Close, k.Volume = v[0], v[1], v[2], v[3], v[4]
+	k.QuoteVolume, k.TakerBuyBase, k.TakerBuyQuote = v[5], v[6], v[7]
 	// Both times switch unit together; normalise each by its own magnitude
 	// so a row can never end up half converted.
 	if k.OpenTime >= microsThreshold {
@@ -91,9 +95,9 @@ func parseCSVRow(line string) (transform.Kline, error) {
 
 // isHeaderField reports whether a first field is a column name: it starts
 // with a letter (Binance's header says open_time).
-func isHeaderField(s string) bool {
-	s = strings.TrimPrefix(s, "\ufeff")
-	return s != "" && (s[0] >= 'a' && s[0] <= 'z' || s[0] >= 'A' && s[0] <= 'Z')
+func isHeaderField(s []byte) bool {
+	s = bytes.TrimPrefix(s, []byte("\ufeff"))
+	return len(s) > 0 && (s[0] >= 'a' && s[0] <= 'z' || s[0] >= 'A' && s[0] <= 'Z')
 }
 
 // csvLineLimit bounds one line; a kline row is under 200 bytes, so anything
@@ -113,7 +117,7 @@ func readCSV(r io.Reader, row func(transform.Kline) error) error {
 			return fmt.Errorf("line %d: %w", lineNo, err)
 		}
 		if line := bytes.TrimRight(b, "\r\n"); len(line) > 0 {
-			k, perr := parseCSVRow(string(line))
+			k, perr := parseCSVRow(line)
 			switch {
 			case errors.Is(perr, errHeader) && lineNo == 1:
 			case perr != nil:

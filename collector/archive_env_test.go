@@ -21,13 +21,13 @@ type archiveRun struct {
 }
 
 // newArchiveEnv is newEnv with the fake's data clock at clock.
-func newArchiveEnv(t *testing.T, clock time.Time, opts ...binancetest.Option) *env {
+func newArchiveEnv(t testing.TB, clock time.Time, opts ...binancetest.Option) *env {
 	t.Helper()
 	return newEnv(t, append([]binancetest.Option{binancetest.WithClock(func() time.Time { return clock })}, opts...)...)
 }
 
 // runArchive plans and runs like `lakehouse collect --source MODE`.
-func (e *env) runArchive(t *testing.T, ctx context.Context, ar archiveRun) []collector.TaskResult {
+func (e *env) runArchive(t testing.TB, ctx context.Context, ar archiveRun) []collector.TaskResult {
 	t.Helper()
 	clock := ar.clock
 	if clock.IsZero() {

@@ -87,7 +87,7 @@ func TestParseCSVRow(t *testing.T) {
 		{"empty", "", 0, 0, "1 fields"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			k, err := parseCSVRow(tc.line)
+			k, err := parseCSVRow([]byte(tc.line))
 			switch {
 			case tc.err == "header":
 				if !errors.Is(err, errHeader) {

@@ -28,7 +28,7 @@ type env struct {
 	mem   *memory.CheckedAllocator
 }
 
-func newEnv(t *testing.T, opts ...binancetest.Option) *env {
+func newEnv(t testing.TB, opts ...binancetest.Option) *env {
 	t.Helper()
 	fake := binancetest.New(append([]binancetest.Option{binancetest.WithClock(func() time.Time { return now })}, opts...)...)
 	t.Cleanup(fake.Close)
@@ -116,7 +116,7 @@ func sameKlines(t *testing.T, got, want []transform.Kline) {
 	}
 }
 
-func okResults(t *testing.T, res []collector.TaskResult) {
+func okResults(t testing.TB, res []collector.TaskResult) {
 	t.Helper()
 	for _, r := range res {
 		if r.Err != nil || r.Status == collector.StatusFailed {

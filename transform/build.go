@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"math"
 	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -40,41 +41,42 @@ type RawKline struct {
 	TakerBuyQuoteAssetVolume string
 }
 
+// rawFloatColumns names the decimal fields of a RawKline, in the order
+// Parse reads them.
+var rawFloatColumns = [...]string{ColOpen, ColHigh, ColLow, ColClose, ColVolume,
+	ColQuoteVolume, ColTakerBuyBaseVolume, ColTakerBuyQuoteVolume}
+
 // Parse converts the decimal strings of a raw kline.
 func (r RawKline) Parse() (Kline, error) {
-	k := Kline{OpenTime: r.OpenTime, CloseTime: r.CloseTime, Trades: r.TradeNum}
-	fields := [...]struct {
-		name string
-		s    string
-		dst  *float64
-	}{
-		{ColOpen, r.Open, &k.Open}, {ColHigh, r.High, &k.High}, {ColLow, r.Low, &k.Low},
-		{ColClose, r.Close, &k.Close}, {ColVolume, r.Volume, &k.Volume},
-		{ColQuoteVolume, r.QuoteAssetVolume, &k.QuoteVolume},
-		{ColTakerBuyBaseVolume, r.TakerBuyBaseAssetVolume, &k.TakerBuyBase},
-		{ColTakerBuyQuoteVolume, r.TakerBuyQuoteAssetVolume, &k.TakerBuyQuote},
-	}
-	for _, f := range fields {
-		v, err := strconv.ParseFloat(f.s, 64)
+	s := [len(rawFloatColumns)]string{r.Open, r.High, r.Low, r.Close, r.Volume,
+		r.QuoteAssetVolume, r.TakerBuyBaseAssetVolume, r.TakerBuyQuoteAssetVolume}
+	var v [len(rawFloatColumns)]float64
+	for i := range s {
+		f, err := ParseFloat(s[i])
 		if err != nil {
-			return k, &RowError{OpenTime: r.OpenTime, Type: ErrParse, Detail: f.name + " " + strconv.Quote(f.s) + " is not a number"}
+			return Kline{}, &RowError{OpenTime: r.OpenTime, Type: ErrParse, Detail: rawFloatColumns[i] + " " + strconv.Quote(s[i]) + " is not a number"}
 		}
-		*f.dst = v
+		v[i] = f
 	}
-	return k, nil
+	return Kline{OpenTime: r.OpenTime, CloseTime: r.CloseTime, Trades: r.TradeNum,
+		Open: v[0], High: v[1], Low: v[2], Close: v[3], Volume: v[4],
+		QuoteVolume: v[5], TakerBuyBase: v[6], TakerBuyQuote: v[7]}, nil
 }
 
 // Builder accumulates validated klines of one interval into Arrow columns.
 // Rows that fail validation are not appended; they are kept in Rejected.
 // A Builder is not safe for concurrent use.
+//
+// Every klines column is 8 bytes wide and never null, so the Builder writes
+// values straight into one Arrow buffer per column (no validity bitmaps, no
+// per-value builder calls) and hands the buffers to the record batch.
 type Builder struct {
-	iv       Interval
-	rb       *array.RecordBuilder
-	openTime *array.TimestampBuilder
-	closeTs  *array.TimestampBuilder
-	floats   [8]*array.Float64Builder
-	trades   *array.Int64Builder
-	rows     int
+	iv   Interval
+	step int64 // ms of a fixed-length interval on the epoch grid, else 0
+	mem  memory.Allocator
+	bufs [numColumns]*memory.Buffer
+	cols [numColumns][]uint64 // the buffers' bytes, as many rows as they hold
+	rows int
 
 	// Rejected holds every row that failed parsing or validation.
 	Rejected []*RowError
@@ -82,13 +84,9 @@ type Builder struct {
 
 // NewBuilder returns a Builder for klines of interval iv.
 func NewBuilder(mem memory.Allocator, iv Interval) *Builder {
-	rb := array.NewRecordBuilder(mem, Schema)
-	b := &Builder{iv: iv, rb: rb}
-	b.openTime = rb.Field(idxOpenTime).(*array.TimestampBuilder)
-	b.closeTs = rb.Field(idxCloseTime).(*array.TimestampBuilder)
-	b.trades = rb.Field(idxTrades).(*array.Int64Builder)
-	for i, idx := range [...]int{idxOpen, idxHigh, idxLow, idxClose, idxVolume, idxQuoteVolume, idxTakerBase, idxTakerQuote} {
-		b.floats[i] = rb.Field(idx).(*array.Float64Builder)
+	b := &Builder{iv: iv, mem: mem}
+	if iv != "3d" && iv != "1w" && !iv.Monthly() {
+		b.step = iv.Duration().Milliseconds()
 	}
 	return b
 }
@@ -97,7 +95,21 @@ func NewBuilder(mem memory.Allocator, iv Interval) *Builder {
 func (b *Builder) Len() int { return b.rows }
 
 // Reserve makes room for n more rows.
-func (b *Builder) Reserve(n int) { b.rb.Reserve(n) }
+func (b *Builder) Reserve(n int) { b.grow(b.rows + n) }
+
+// grow makes room for at least rows rows, keeping those appended.
+func (b *Builder) grow(rows int) {
+	if rows <= len(b.cols[0]) && b.bufs[0] != nil {
+		return
+	}
+	for c := range b.bufs {
+		if b.bufs[c] == nil {
+			b.bufs[c] = memory.NewResizableBuffer(b.mem)
+		}
+		b.bufs[c].Reserve(rows * 8)
+		b.cols[c] = arrow.Uint64Traits.CastFromBytes(b.bufs[c].Buf())
+	}
+}
 
 // AppendRaw parses, validates and appends r. It reports whether the row was
 // accepted; a rejected row is recorded in Rejected.
@@ -112,7 +124,13 @@ func (b *Builder) AppendRaw(r RawKline) bool {
 
 // Append validates and appends k; see AppendRaw.
 func (b *Builder) Append(k Kline) bool {
-	if err := Validate(b.iv, k); err != nil {
+	var err *RowError
+	if b.step > 0 {
+		err = validateStep(b.iv, b.step, k)
+	} else {
+		err = Validate(b.iv, k)
+	}
+	if err != nil {
 		b.Rejected = append(b.Rejected, err)
 		return false
 	}
@@ -121,26 +139,54 @@ func (b *Builder) Append(k Kline) bool {
 }
 
 func (b *Builder) appendUnchecked(k Kline) {
-	b.openTime.Append(arrow.Timestamp(k.OpenTime))
-	b.closeTs.Append(arrow.Timestamp(k.CloseTime))
-	b.floats[0].Append(k.Open)
-	b.floats[1].Append(k.High)
-	b.floats[2].Append(k.Low)
-	b.floats[3].Append(k.Close)
-	b.floats[4].Append(k.Volume)
-	b.floats[5].Append(k.QuoteVolume)
-	b.floats[6].Append(k.TakerBuyBase)
-	b.floats[7].Append(k.TakerBuyQuote)
-	b.trades.Append(k.Trades)
+	i := b.rows
+	if i >= len(b.cols[0]) {
+		b.grow(max(2*i, 1024))
+	}
+	b.cols[idxOpenTime][i] = uint64(k.OpenTime)
+	b.cols[idxOpen][i] = math.Float64bits(k.Open)
+	b.cols[idxHigh][i] = math.Float64bits(k.High)
+	b.cols[idxLow][i] = math.Float64bits(k.Low)
+	b.cols[idxClose][i] = math.Float64bits(k.Close)
+	b.cols[idxVolume][i] = math.Float64bits(k.Volume)
+	b.cols[idxCloseTime][i] = uint64(k.CloseTime)
+	b.cols[idxQuoteVolume][i] = math.Float64bits(k.QuoteVolume)
+	b.cols[idxTrades][i] = uint64(k.Trades)
+	b.cols[idxTakerBase][i] = math.Float64bits(k.TakerBuyBase)
+	b.cols[idxTakerQuote][i] = math.Float64bits(k.TakerBuyQuote)
 	b.rows++
 }
 
 // NewRecord returns the rows appended so far as a record batch, in append
 // order, and resets the builder. The caller releases the record.
 func (b *Builder) NewRecord() arrow.RecordBatch {
+	b.grow(0) // an empty batch still gets its (empty) buffers
+	n := b.rows
+	cols := make([]arrow.Array, numColumns)
+	for c, buf := range b.bufs {
+		// Give back what a growing builder over-reserved, if it is much.
+		buf.Resize(n * 8)
+		data := array.NewData(Schema.Field(c).Type, n, []*memory.Buffer{nil, buf}, nil, 0, 0)
+		cols[c] = array.MakeFromData(data)
+		data.Release()
+		buf.Release()
+		b.bufs[c], b.cols[c] = nil, nil
+	}
+	rec := array.NewRecordBatch(Schema, cols, int64(n))
+	for _, col := range cols {
+		col.Release()
+	}
 	b.rows = 0
-	return b.rb.NewRecordBatch()
+	return rec
 }
 
 // Release frees the builder's buffers.
-func (b *Builder) Release() { b.rb.Release() }
+func (b *Builder) Release() {
+	for c, buf := range b.bufs {
+		if buf != nil {
+			buf.Release()
+		}
+		b.bufs[c], b.cols[c] = nil, nil
+	}
+	b.rows = 0
+}

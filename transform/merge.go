@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 
@@ -18,71 +19,163 @@ type MergeStats struct {
 	Replaced int // stored rows whose values the new batch changed
 }
 
-type rowRef struct {
-	openTime int64
-	batch    int // 0 = existing, 1 = incoming
-	row      int
-}
-
 // Merge combines the stored rows (existing, may be nil) with new rows
 // (incoming): the result is sorted by open_time with one row per open_time;
 // where both have a candle the incoming one wins, so a later correction by
-// Binance replaces the stored value. Neither input is modified or released;
-// the caller releases the result.
+// Binance replaces the stored value (Replaced counts rows whose bytes change).
+// Within one input the last row of an open_time wins. Neither input is
+// modified or released; the caller releases the result.
+//
+// The merge works on whole columns (every klines column is 8 bytes wide) and
+// does not copy at all when there is nothing stored and the new rows are
+// already sorted, the usual case of a backfill.
 func Merge(mem memory.Allocator, existing, incoming arrow.RecordBatch) (arrow.RecordBatch, MergeStats, error) {
 	var st MergeStats
-	batches := [2]arrow.RecordBatch{existing, incoming}
-	var refs []rowRef
-	for bi, rec := range batches {
-		if rec == nil {
-			continue
-		}
-		if !rec.Schema().Equal(Schema) {
+	for _, rec := range [...]arrow.RecordBatch{existing, incoming} {
+		if rec != nil && !rec.Schema().Equal(Schema) {
 			return nil, st, fmt.Errorf("merge: schema mismatch: %s", rec.Schema())
 		}
-		ts := rec.Column(idxOpenTime).(*array.Timestamp)
-		for i := 0; i < ts.Len(); i++ {
-			refs = append(refs, rowRef{openTime: int64(ts.Value(i)), batch: bi, row: i})
-		}
-		if bi == 0 {
-			st.Existing = ts.Len()
-		} else {
-			st.Incoming = ts.Len()
-		}
 	}
-	// Stable sort keeps existing before incoming for equal open times, so
-	// the last entry of each run is the winner.
-	slices.SortStableFunc(refs, func(a, b rowRef) int {
-		switch {
-		case a.openTime < b.openTime:
-			return -1
-		case a.openTime > b.openTime:
-			return 1
-		}
-		return 0
-	})
+	var ex, in mergeSide
+	if existing != nil {
+		ex = newMergeSide(existing)
+	}
+	if incoming != nil {
+		in = newMergeSide(incoming)
+	}
+	st.Existing, st.Incoming = ex.n, in.n
+	if ex.len() == 0 && in.order == nil && incoming != nil {
+		st.Added, st.Rows = in.n, in.n
+		incoming.Retain()
+		return incoming, st, nil
+	}
+	if in.len() == 0 && ex.order == nil && existing != nil {
+		st.Rows = ex.n
+		existing.Retain()
+		return existing, st, nil
+	}
 
-	b := NewBuilder(mem, "")
-	defer b.Release()
-	b.Reserve(len(refs))
-	for i := 0; i < len(refs); i++ {
-		j := i
-		for j+1 < len(refs) && refs[j+1].openTime == refs[i].openTime {
+	// pick lists the result's rows: r >= 0 is row r of existing, ^r row r
+	// of incoming.
+	pick := make([]int32, 0, ex.len()+in.len())
+	i, j := 0, 0
+	for i < ex.len() || j < in.len() {
+		switch {
+		case j == in.len() || i < ex.len() && ex.openTime(i) < in.openTime(j):
+			pick = append(pick, int32(ex.row(i)))
+			i++
+		case i == ex.len() || in.openTime(j) < ex.openTime(i):
+			pick = append(pick, ^int32(in.row(j)))
+			st.Added++
+			j++
+		default: // the same candle in both: incoming wins
+			if !sameRow(ex, ex.row(i), in, in.row(j)) {
+				st.Replaced++
+			}
+			pick = append(pick, ^int32(in.row(j)))
+			i++
 			j++
 		}
-		win := refs[j]
-		hadExisting := refs[i].batch == 0
-		if !hadExisting {
-			st.Added++
-		} else if win.batch == 1 && rowAt(batches[1], win.row) != rowAt(batches[0], refs[i].row) {
-			st.Replaced++
-		}
-		b.appendUnchecked(rowAt(batches[win.batch], win.row))
-		i = j
 	}
-	rec := b.NewRecord()
-	st.Rows = int(rec.NumRows())
-	return rec, st, nil
+	cols := make([]arrow.Array, numColumns)
+	defer func() {
+		for _, c := range cols {
+			if c != nil {
+				c.Release()
+			}
+		}
+	}()
+	for c := range cols {
+		buf := memory.NewResizableBuffer(mem)
+		buf.Resize(len(pick) * 8)
+		dst := arrow.Uint64Traits.CastFromBytes(buf.Bytes())
+		exv, inv := ex.cols[c], in.cols[c]
+		for k, p := range pick {
+			if p >= 0 {
+				dst[k] = exv[p]
+			} else {
+				dst[k] = inv[^p]
+			}
+		}
+		data := array.NewData(Schema.Field(c).Type, len(pick), []*memory.Buffer{nil, buf}, nil, 0, 0)
+		cols[c] = array.MakeFromData(data)
+		data.Release()
+		buf.Release()
+	}
+	st.Rows = len(pick)
+	return array.NewRecordBatch(Schema, cols, int64(len(pick))), st, nil
+}
+
+// mergeSide is one input of a merge: its columns as raw 8-byte values and
+// the order of its rows by open time.
+type mergeSide struct {
+	n     int
+	cols  [numColumns][]uint64
+	order []int32 // sorted unique rows; nil when the rows already are
+}
+
+func newMergeSide(rec arrow.RecordBatch) mergeSide {
+	s := mergeSide{n: int(rec.NumRows())}
+	if s.n == 0 {
+		return s
+	}
+	for c := range s.cols {
+		d := rec.Column(c).Data()
+		v := arrow.Uint64Traits.CastFromBytes(d.Buffers()[1].Bytes())
+		s.cols[c] = v[d.Offset() : d.Offset()+d.Len()]
+	}
+	ts := s.cols[idxOpenTime]
+	for i := 1; i < len(ts); i++ {
+		if int64(ts[i]) <= int64(ts[i-1]) {
+			s.order = sortedUnique(ts)
+			break
+		}
+	}
+	return s
+}
+
+// sortedUnique orders rows by open time, keeping the last row of each time.
+func sortedUnique(ts []uint64) []int32 {
+	order := make([]int32, len(ts))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortStableFunc(order, func(a, b int32) int { return cmp.Compare(int64(ts[a]), int64(ts[b])) })
+	out := order[:0]
+	for k, r := range order {
+		if k+1 < len(order) && ts[order[k+1]] == ts[r] {
+			continue // a later row has the same open time
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func (s *mergeSide) len() int {
+	if s.order != nil {
+		return len(s.order)
+	}
+	return s.n
+}
+
+// row is the batch row at sorted position i.
+func (s *mergeSide) row(i int) int {
+	if s.order != nil {
+		return int(s.order[i])
+	}
+	return i
+}
+
+func (s *mergeSide) openTime(i int) int64 { return int64(s.cols[idxOpenTime][s.row(i)]) }
+
+// sameRow compares two rows bit for bit.
+func sameRow(a mergeSide, i int, b mergeSide, j int) bool {
+	for c := range a.cols {
+		if a.cols[c][i] != b.cols[c][j] {
+			return false
+		}
+	}
+	return true
 }
 
 // Normalize sorts and de-duplicates one batch (last row wins).

@@ -1,9 +1,13 @@
 package transform
 
 import (
+	"maps"
 	"math"
+	"slices"
+	"strconv"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
@@ -147,4 +151,94 @@ func FuzzRawKlineParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestMergeCases checks Merge against a plain model (a map, last write
+// wins, incoming after existing) on sorted, unsorted, duplicated, empty and
+// disjoint inputs.
+func TestMergeCases(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	iv := Interval("1m")
+	t0 := ms("2024-01-01T00:00:00Z")
+	type row struct {
+		min   int64
+		close float64
+	}
+	batch := func(rows []row) arrow.RecordBatch {
+		if rows == nil {
+			return nil
+		}
+		b := NewBuilder(mem, iv)
+		defer b.Release()
+		for _, r := range rows {
+			c := strconv.FormatFloat(r.close, 'f', -1, 64)
+			if !b.AppendRaw(raw(iv, t0+r.min*60_000, "10", "20", "5", c)) {
+				t.Fatalf("rejected: %v", b.Rejected)
+			}
+		}
+		return b.NewRecord()
+	}
+	for _, tc := range []struct {
+		name     string
+		old, new []row
+	}{
+		{"into nothing, sorted", nil, []row{{0, 11}, {1, 12}, {2, 13}}},
+		{"into nothing, unsorted with duplicates", nil, []row{{2, 11}, {0, 12}, {2, 13}, {1, 14}, {0, 15}}},
+		{"into empty file", []row{}, []row{{1, 11}, {0, 12}}},
+		{"nothing new", []row{{0, 11}, {1, 12}}, []row{}},
+		{"append after", []row{{0, 11}, {1, 12}}, []row{{2, 13}, {3, 14}}},
+		{"insert before and between", []row{{2, 11}, {5, 12}}, []row{{0, 13}, {3, 14}, {9, 15}}},
+		{"overlap, some changed", []row{{0, 11}, {1, 12}, {2, 13}}, []row{{1, 12}, {2, 19}, {3, 14}}},
+		{"stored file unsorted with duplicates", []row{{3, 11}, {1, 12}, {3, 13}}, []row{{1, 12}, {2, 14}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			old, incoming := batch(tc.old), batch(tc.new)
+			model := map[int64]float64{}
+			for _, r := range tc.old {
+				model[r.min] = r.close
+			}
+			oldModel := maps.Clone(model)
+			var added, replaced int
+			newModel := map[int64]float64{}
+			for _, r := range tc.new {
+				newModel[r.min] = r.close
+			}
+			for m, c := range newModel {
+				if prev, ok := oldModel[m]; !ok {
+					added++
+				} else if prev != c {
+					replaced++
+				}
+				model[m] = c
+			}
+			merged, st, err := Merge(mem, old, incoming)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []int64
+			for m := range model {
+				want = append(want, m)
+			}
+			slices.Sort(want)
+			rows := Rows(merged)
+			if len(rows) != len(want) {
+				t.Fatalf("%d rows, want %d", len(rows), len(want))
+			}
+			for i, r := range rows {
+				if m := (r.OpenTime - t0) / 60_000; m != want[i] || r.Close != model[m] {
+					t.Fatalf("row %d: minute %d close %v; want minute %d close %v", i, m, r.Close, want[i], model[want[i]])
+				}
+			}
+			if st.Added != added || st.Replaced != replaced || st.Rows != len(want) || st.Existing != len(tc.old) || st.Incoming != len(tc.new) {
+				t.Errorf("stats %+v; want added %d replaced %d rows %d", st, added, replaced, len(want))
+			}
+			merged.Release()
+			for _, r := range []arrow.RecordBatch{old, incoming} {
+				if r != nil {
+					r.Release()
+				}
+			}
+		})
+	}
 }
