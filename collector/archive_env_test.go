@@ -18,6 +18,7 @@ type archiveRun struct {
 	mode    collector.SourceMode
 	clock   time.Time // data clock of the run; zero = the package's now
 	keepRaw bool
+	sink    storage.Sink // nil = the env's store
 }
 
 // newArchiveEnv is newEnv with the fake's data clock at clock.
@@ -47,8 +48,12 @@ func (e *env) runArchive(t testing.TB, ctx context.Context, ar archiveRun) []col
 	retry.RequestTimeout = 2 * time.Minute
 	archive := collector.NewArchiveSource(e.fake.URL(), collector.NewArchiveHTTPClient(collector.ClientOptions{Retry: retry}), raw)
 	var rest collector.Source
+	var sink storage.Sink = e.store
+	if ar.sink != nil {
+		sink = ar.sink
+	}
 	r := &collector.Runner{
-		Sink: e.store, Mem: e.mem, Now: func() time.Time { return clock }, Concurrency: 2,
+		Sink: sink, Mem: e.mem, Now: func() time.Time { return clock }, Concurrency: 2,
 		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Archive: archive, Mode: ar.mode, DownloadConcurrency: 4,
 		Source: func(m collector.Market) collector.Source {

@@ -3,13 +3,18 @@ package collector_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
+
 	"github.com/lakehouse-dev/lakehouse/collector"
 	"github.com/lakehouse-dev/lakehouse/collector/binancetest"
+	"github.com/lakehouse-dev/lakehouse/storage"
 	"github.com/lakehouse-dev/lakehouse/transform"
 )
 
@@ -133,5 +138,41 @@ func TestMissingArchiveFiles(t *testing.T) {
 				t.Errorf("REST used: %v, want %v", got, tc.rest)
 			}
 		})
+	}
+}
+
+// periodFailingSink refuses to write one period's file.
+type periodFailingSink struct {
+	storage.Sink
+	period string
+}
+
+func (s periodFailingSink) Write(ctx context.Context, key storage.Key, rec arrow.RecordBatch, cond storage.Precondition) (storage.ObjectInfo, error) {
+	if key.Period == s.period {
+		return storage.ObjectInfo{}, fmt.Errorf("write %s: %w", key.Path(), fs.ErrPermission)
+	}
+	return s.Sink.Write(ctx, key, rec, cond)
+}
+
+// TestArchiveWriteBehindFailure: monthly files are written behind the
+// task; a month whose write fails fails the task with that file's error,
+// while the months around it are stored complete.
+func TestArchiveWriteBehindFailure(t *testing.T) {
+	clock := day("2024-06-05")
+	e := newArchiveEnv(t, clock)
+	req := collector.Request{Market: collector.Spot, Symbols: []string{"BTCUSDT"}, Intervals: []transform.Interval{"30m"}, Start: day("2024-01-01"), End: day("2024-04-01")}
+	res := e.runArchive(t, context.Background(), archiveRun{req: req, mode: collector.SourceArchive, clock: clock, sink: periodFailingSink{Sink: e.store, period: "2024-02"}})
+	r := res[0]
+	if r.Status != collector.StatusFailed || r.Err == nil || !errors.Is(r.Err, fs.ErrPermission) || !strings.Contains(r.Err.Error(), "2024-02.parquet") {
+		t.Fatalf("status %s, err %v; want failed with the 2024-02 file's error", r.Status, r.Err)
+	}
+	if len(r.Files) != 2 || !strings.HasSuffix(r.Files[0], "2024-01.parquet") || !strings.HasSuffix(r.Files[1], "2024-03.parquet") {
+		t.Fatalf("files %v, want 2024-01 and 2024-03 in order", r.Files)
+	}
+	want := append(e.expected(t, collector.Spot, "BTCUSDT", "30m", day("2024-01-01"), day("2024-02-01")),
+		e.expected(t, collector.Spot, "BTCUSDT", "30m", day("2024-03-01"), day("2024-04-01"))...)
+	sameKlines(t, e.stored(t, collector.Spot, "BTCUSDT", "30m"), want)
+	if r.Added != len(want) {
+		t.Errorf("added %d, want %d", r.Added, len(want))
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -117,7 +119,7 @@ func (r *Runner) runTask(ctx context.Context, t Task) (res TaskResult) {
 		res.Err = err
 		return res
 	}
-	w := &taskWriter{ctx: ctx, r: r, t: t, res: &res, b: transform.NewBuilder(r.Mem, t.Interval), nowMs: r.Now().UnixMilli(), tel: tt}
+	w := &taskWriter{ctx: ctx, r: r, t: t, res: &res, b: transform.NewBuilder(r.Mem, t.Interval), nowMs: r.Now().UnixMilli(), tel: tt, behind: make(chan struct{}, maxWritesBehind)}
 	defer w.b.Release()
 	fetchErr := r.fetchTask(ctx, t, w)
 	// Whatever arrived before a failure or an interruption is complete,
@@ -125,8 +127,10 @@ func (r *Runner) runTask(ctx context.Context, t Task) (res TaskResult) {
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalFlushTimeout)
 	defer cancel()
 	flushErr := w.flush(fctx)
+	behindErr := w.wait()
+	slices.Sort(res.Files) // files written behind finish in any order
 	res.Rejected = append(res.Rejected, w.b.Rejected...)
-	res.Err = errors.Join(fetchErr, flushErr)
+	res.Err = errors.Join(fetchErr, flushErr, behindErr)
 	return res
 }
 
@@ -143,6 +147,13 @@ type taskWriter struct {
 	periodEnd int64
 	pending   []arrow.RecordBatch // verified archive files of the period
 	tel       *taskTelemetry
+
+	// Writes behind the task (flushBehind): slots, the running ones, and
+	// mu guarding what they report into res.
+	behind     chan struct{}
+	wg         sync.WaitGroup
+	mu         sync.Mutex
+	behindErrs []error
 }
 
 func (w *taskWriter) page(page []transform.RawKline) error {
@@ -172,27 +183,88 @@ func (w *taskWriter) page(page []transform.RawKline) error {
 	return nil
 }
 
-// flush merges the gathered candles into the period's file.
+// flush merges the gathered candles into the period's file and waits
+// until it is written.
 func (w *taskWriter) flush(ctx context.Context) error {
+	job, err := w.take()
+	if job.rec == nil || err != nil {
+		return err
+	}
+	return w.write(ctx, job, true)
+}
+
+// flushBehind starts writing the gathered candles of a complete period
+// (nothing more can join it) and returns at once, so the task goes on with
+// the next file while this one is merged, encoded and synced to disk. At
+// most maxWritesBehind writes run behind a task; wait collects them. A
+// write that has started is finished even if the run is interrupted.
+func (w *taskWriter) flushBehind() error {
+	job, err := w.take()
+	if job.rec == nil || err != nil {
+		return err
+	}
+	w.behind <- struct{}{}
+	w.wg.Add(1)
+	go func() {
+		defer func() { <-w.behind; w.wg.Done() }()
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(w.ctx), finalFlushTimeout)
+		defer cancel()
+		if err := w.write(ctx, job, false); err != nil {
+			w.mu.Lock()
+			w.behindErrs = append(w.behindErrs, err)
+			w.mu.Unlock()
+		}
+	}()
+	return nil
+}
+
+// maxWritesBehind bounds the files one task writes in the background.
+const maxWritesBehind = 2
+
+// wait waits for the writes behind the task and returns their errors.
+func (w *taskWriter) wait() error {
+	w.wg.Wait()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	err := errors.Join(w.behindErrs...)
+	w.behindErrs = nil
+	return err
+}
+
+// writeJob is one period's candles on their way to its file.
+type writeJob struct {
+	key storage.Key
+	rec arrow.RecordBatch
+}
+
+// take hands over the gathered candles; rec is nil when there are none.
+func (w *taskWriter) take() (writeJob, error) {
 	if w.b.Len() == 0 && len(w.pending) == 0 {
-		return nil
+		return writeJob{}, nil
 	}
 	rec, err := w.takeRecord()
 	if err != nil {
-		return err
+		return writeJob{}, err
 	}
-	defer rec.Release()
-	key := w.t.Series().Key(w.period)
-	sctx, stored := w.tel.storeStart(ctx, key.Path(), rec.NumRows())
-	st, info, written, err := w.r.mergeWrite(sctx, key, rec)
+	return writeJob{key: w.t.Series().Key(w.period), rec: rec}, nil
+}
+
+// write merges job into its file and counts the result. inline says the
+// task waits for it (its time is then not the fetch's).
+func (w *taskWriter) write(ctx context.Context, job writeJob, inline bool) error {
+	defer job.rec.Release()
+	sctx, stored := w.tel.storeStart(ctx, job.key.Path(), job.rec.NumRows(), inline)
+	st, info, written, err := w.r.mergeWrite(sctx, job.key, job.rec)
 	stored(err)
 	if err != nil {
 		return err
 	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	w.res.Added += st.Added
 	w.res.Replaced += st.Replaced
 	if written {
-		w.res.Files = append(w.res.Files, key.Path())
+		w.res.Files = append(w.res.Files, job.key.Path())
 		w.res.Bytes += info.Size
 		if w.r.Progress != nil {
 			w.r.Progress.FileWritten(st.Added, info.Size)

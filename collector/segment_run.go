@@ -57,7 +57,7 @@ func (r *Runner) runSegments(ctx context.Context, t Task, mode SourceMode, segs 
 				errs = append(errs, fb.err)
 			default:
 				w.res.Segments = append(w.res.Segments, s)
-				if err := w.addFile(fb); err != nil {
+				if err := w.addFile(fb, s.End); err != nil {
 					errs = append(errs, err)
 				}
 			}
@@ -81,8 +81,11 @@ func (r *Runner) fallback(t Task, mode SourceMode, s Segment) []Segment {
 
 // addFile takes a verified file's candles into the writer. A file never
 // spans two periods (periods are whole days, months or years), so the
-// batch joins the period of its first candle.
-func (w *taskWriter) addFile(fb fileBatch) error {
+// batch joins the period of its first candle. When the file's segment
+// reaches the end of the period (end), nothing more can join it, so the
+// period is written at once, behind the task, rather than when the next
+// file arrives.
+func (w *taskWriter) addFile(fb fileBatch, end int64) error {
 	w.res.Rejected = append(w.res.Rejected, fb.rejected...)
 	w.res.OpenSkipped += fb.stats.openSkipped
 	if fb.rec.NumRows() == 0 {
@@ -104,6 +107,9 @@ func (w *taskWriter) addFile(fb fileBatch) error {
 	w.res.Fetched += fb.stats.fetched
 	w.tel.archiveIngested(w.ctx, w.t, int(fb.rec.NumRows()))
 	w.pending = append(w.pending, fb.rec)
+	if end >= w.periodEnd {
+		return w.flushBehind()
+	}
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -84,6 +85,9 @@ func (b *LocalBackend) Open(ctx context.Context, name string) (Object, error) {
 
 // Put writes to a temp file beside the target, fsyncs it, checks the
 // precondition under a folder lock and renames it into place.
+// localWriteBuffer is the write buffer of a local file.
+const localWriteBuffer = 1 << 20
+
 func (b *LocalBackend) Put(ctx context.Context, name string, write func(io.Writer) error, cond Precondition) (ObjectInfo, error) {
 	target := b.path(name)
 	dir := filepath.Dir(target)
@@ -102,8 +106,17 @@ func (b *LocalBackend) Put(ctx context.Context, name string, write func(io.Write
 			os.Remove(tmp.Name())
 		}
 	}()
-	// Hide Close: some encoders (pqarrow) close a writer that has one.
-	if err := write(struct{ io.Writer }{tmp}); err != nil {
+	// Buffered: the Parquet writer writes page headers and pages apart.
+	// The bufio.Writer also hides Close (pqarrow closes a writer that has one).
+	bw := bufio.NewWriterSize(tmp, localWriteBuffer)
+	if err := write(bw); err != nil {
+		return ObjectInfo{}, fmt.Errorf("write %s: %w", name, err)
+	}
+	if err := bw.Flush(); err != nil {
+		return ObjectInfo{}, fmt.Errorf("write %s: %w", name, err)
+	}
+	// CreateTemp makes the file private; a lake file is for every reader.
+	if err := tmp.Chmod(0o644); err != nil {
 		return ObjectInfo{}, fmt.Errorf("write %s: %w", name, err)
 	}
 	if err := tmp.Sync(); err != nil {

@@ -1,6 +1,8 @@
 package storage_test
 
 import (
+	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -44,4 +46,29 @@ func TestLocalFaults(t *testing.T) {
 			"ServerRestartMidRun": "no server",
 		},
 	})
+}
+
+// TestLocalFilesReadableByOthers: lake files are 0644 like any data file
+// (the temp file they start as is private), so a query engine running as
+// another user can read them.
+func TestLocalFilesReadableByOthers(t *testing.T) {
+	dir := t.TempDir()
+	b, err := storage.NewLocalBackend(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = b.Put(context.Background(), "silver/x/a.parquet", func(w io.Writer) error {
+		_, err := w.Write([]byte("data"))
+		return err
+	}, storage.Precondition{IfNoneMatch: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(filepath.Join(dir, "silver", "x", "a.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fi.Mode().Perm(); got != 0o644 {
+		t.Errorf("mode %v, want 0644", got)
+	}
 }

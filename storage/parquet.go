@@ -58,6 +58,16 @@ type WriteOptions struct {
 // same size as with the library's 1 MiB default).
 const dataPageSize = 64 << 10
 
+// compressionLevel picks zstd's fastest level (about zstd -1): on klines
+// it wrote smaller files than the default level (about -3) in less time
+// (docs/benchmarks.md). Other codecs keep their defaults.
+func compressionLevel(codec compress.Compression) int {
+	if codec == compress.Codecs.Zstd {
+		return 1
+	}
+	return compress.DefaultCompressionLevel
+}
+
 // maxRowGroup keeps a day of 1s candles (86,400 rows) in one row group.
 const maxRowGroup = 1 << 17
 
@@ -70,7 +80,7 @@ func writeParquet(w io.Writer, rec arrow.RecordBatch, opts WriteOptions) error {
 		codec = compress.Codecs.Zstd
 	}
 	props := parquet.NewWriterProperties(
-		parquet.WithCompression(codec),
+		parquet.WithCompression(codec), parquet.WithCompressionLevel(compressionLevel(codec)),
 		parquet.WithStats(true),
 		parquet.WithMaxRowGroupLength(maxRowGroup), parquet.WithDataPageSize(dataPageSize),
 		parquet.WithCreatedBy(opts.Producer),
