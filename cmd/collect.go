@@ -190,6 +190,7 @@ func runCollect(ctx context.Context, o *collectOptions, p *collectPlan) error {
 	if err != nil {
 		return usageError("%v", err)
 	}
+	applyMemoryLimit(o.io, logger, o.concurrency)
 	// Deferred first, so it runs last: flush telemetry after the sink closed.
 	tel := o.telemetry.start(ctx, o.io, logger, backend.Kind())
 	defer tel.Shutdown(o.telemetry.timeout)

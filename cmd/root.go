@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -32,6 +33,9 @@ type IO struct {
 	Out, Err io.Writer
 	Getenv   func(string) string
 	Now      func() time.Time
+	// SetMemoryLimit is runtime/debug.SetMemoryLimit in the real process;
+	// nil (in-process tests) leaves the Go runtime alone.
+	SetMemoryLimit func(int64) int64
 }
 
 // exitError carries an exit code out of a command.
@@ -130,7 +134,7 @@ func Execute() int {
 		stop()
 		fmt.Fprintln(os.Stderr, "lakehouse: interrupted: finishing files in flight and flushing telemetry; signal again to exit at once")
 	}()
-	return Run(ctx, IO{Out: os.Stdout, Err: os.Stderr, Getenv: os.Getenv, Now: time.Now}, os.Args[1:])
+	return Run(ctx, IO{Out: os.Stdout, Err: os.Stderr, Getenv: os.Getenv, Now: time.Now, SetMemoryLimit: debug.SetMemoryLimit}, os.Args[1:])
 }
 
 // Run executes the CLI with args and returns the exit code.

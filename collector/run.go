@@ -219,7 +219,7 @@ func (w *taskWriter) flushBehind() error {
 }
 
 // maxWritesBehind bounds the files one task writes in the background.
-const maxWritesBehind = 2
+const maxWritesBehind = 1
 
 // wait waits for the writes behind the task and returns their errors.
 func (w *taskWriter) wait() error {

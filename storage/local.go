@@ -86,7 +86,7 @@ func (b *LocalBackend) Open(ctx context.Context, name string) (Object, error) {
 // Put writes to a temp file beside the target, fsyncs it, checks the
 // precondition under a folder lock and renames it into place.
 // localWriteBuffer is the write buffer of a local file.
-const localWriteBuffer = 1 << 20
+const localWriteBuffer = 256 << 10
 
 func (b *LocalBackend) Put(ctx context.Context, name string, write func(io.Writer) error, cond Precondition) (ObjectInfo, error) {
 	target := b.path(name)

@@ -22,11 +22,12 @@ const archiveHeader = "open_time,open,high,low,close,volume,close_time,quote_vol
 // then the zip, and both need the same bytes. Bounded, so a long backfill
 // against the fake does not grow its memory.
 type zipCache struct {
-	mu sync.Mutex
-	m  map[string][]byte
+	mu   sync.Mutex
+	m    map[string][]byte
+	size int
 }
 
-const zipCacheSize = 16
+const defaultZipCache = 16
 
 func (c *zipCache) get(key string, build func() ([]byte, error)) ([]byte, error) {
 	c.mu.Lock()
@@ -40,7 +41,7 @@ func (c *zipCache) get(key string, build func() ([]byte, error)) ([]byte, error)
 		return nil, err
 	}
 	c.mu.Lock()
-	if c.m == nil || len(c.m) >= zipCacheSize {
+	if c.m == nil || len(c.m) >= c.size {
 		c.m = map[string][]byte{}
 	}
 	c.m[key] = b

@@ -21,17 +21,19 @@ type config struct {
 	gaps     map[Market]map[string][]gap
 	banAfter int
 	archive  archiveConfig
+	zipCache int // built zips kept
 }
 
 func defaultConfig() config {
 	c := config{
-		now:     time.Now,
-		wall:    time.Now,
-		symbols: map[Market]map[string]time.Time{},
-		limits:  map[Market]int{},
-		window:  time.Minute,
-		gaps:    map[Market]map[string][]gap{},
-		archive: archiveConfig{headerFrom: defaultHeaderFrom},
+		now:      time.Now,
+		wall:     time.Now,
+		symbols:  map[Market]map[string]time.Time{},
+		limits:   map[Market]int{},
+		window:   time.Minute,
+		gaps:     map[Market]map[string][]gap{},
+		archive:  archiveConfig{headerFrom: defaultHeaderFrom},
+		zipCache: defaultZipCache,
 	}
 	for _, m := range markets {
 		syms := map[string]time.Time{}
@@ -51,6 +53,13 @@ func mustMarket(m Market) {
 	if _, ok := specs[m]; !ok {
 		panic(fmt.Sprintf("binancetest: unknown market %q (want spot, usdm or coinm)", m))
 	}
+}
+
+// WithZipCache sets how many built archive zips the fake keeps (default
+// 16). Building a month of 1m candles costs a quarter of a second; a
+// benchmark that reads many files more than once keeps them all.
+func WithZipCache(n int) Option {
+	return func(c *config) { c.zipCache = max(n, 1) }
 }
 
 // WithClock sets the data clock (default time.Now). It decides which candle

@@ -57,6 +57,7 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(&s.cfg)
 	}
+	s.zips.size = s.cfg.zipCache
 	s.startWindow = s.cfg.wall().UnixNano() / int64(s.cfg.window)
 	for _, m := range markets {
 		s.weights[m] = &weightState{limit: s.cfg.limits[m], windowID: s.startWindow}

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -46,6 +47,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	now := fs.String("now", "", "pin the data clock to this RFC 3339 instant (default: real time)")
 	dailyDelay := fs.Duration("archive-daily-delay", 0, "publish each daily archive zip this long after its day ends (Binance: about 8h30m)")
 	monthlyDelay := fs.Duration("archive-monthly-delay", 0, "publish each monthly archive zip this long after its month ends")
+	spotSymbols := fs.String("spot-symbols", "", "comma-separated spot symbols to serve instead of the default five, listed from 2017-08-17")
+	zipCache := fs.Int("zip-cache", 16, "built archive zips kept in memory (each about 2.7 MB for a month of 1m)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -56,6 +59,16 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		binancetest.WithWeightLimit(binancetest.COINM, *coinmW),
 		binancetest.WithBanAfter429(*banAfter),
 		binancetest.WithArchivePublishDelay(*dailyDelay, *monthlyDelay),
+		binancetest.WithZipCache(*zipCache),
+	}
+	if *spotSymbols != "" {
+		listed := map[string]time.Time{}
+		for _, sym := range strings.Split(*spotSymbols, ",") {
+			if sym = strings.TrimSpace(sym); sym != "" {
+				listed[strings.ToUpper(sym)] = time.Date(2017, 8, 17, 0, 0, 0, 0, time.UTC)
+			}
+		}
+		opts = append(opts, binancetest.WithSymbols(binancetest.Spot, listed))
 	}
 	if *now != "" {
 		t, err := time.Parse(time.RFC3339, *now)

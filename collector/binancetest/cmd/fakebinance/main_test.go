@@ -3,8 +3,10 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -60,5 +62,39 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		if err := run(context.Background(), args, io.Discard); err == nil {
 			t.Errorf("run(%v) succeeded", args)
 		}
+	}
+}
+
+// TestSpotSymbols: --spot-symbols replaces the spot listing.
+func TestSpotSymbols(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	go func() {
+		run(ctx, []string{"--addr", "127.0.0.1:0", "--spot-symbols", "AAAUSDT, bbbusdt"}, pw)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, pr)
+	base := strings.TrimPrefix(strings.TrimSpace(line), "fakebinance listening on ")
+	res, err := http.Get(base + "/api/v3/exchangeInfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var info struct{ Symbols []struct{ Symbol string } }
+	if err := json.NewDecoder(res.Body).Decode(&info); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range info.Symbols {
+		got = append(got, s.Symbol)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, []string{"AAAUSDT", "BBBUSDT"}) {
+		t.Fatalf("spot symbols %v, want AAAUSDT BBBUSDT", got)
 	}
 }
