@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -69,6 +70,25 @@ func (e *endpointSets) status(code int) *opts {
 	return opt
 }
 
+// Endpoint is the endpoint attribute of a request path. REST paths are a
+// fixed set and kept as they are. An archive path names one file
+// (/data/spot/monthly/klines/BTCUSDT/1m/BTCUSDT-1m-2024-01.zip), which
+// would make a time series per file; it keeps its folder up to "klines"
+// and templates the rest, so the attribute stays bounded:
+// /data/spot/monthly/klines/{symbol}/{interval}/{file}.zip (and
+// .zip.CHECKSUM).
+func Endpoint(path string) string {
+	i := strings.LastIndex(path, "/klines/")
+	if i < 0 {
+		return path
+	}
+	file := "{file}.zip"
+	if strings.HasSuffix(path, ".CHECKSUM") {
+		file += ".CHECKSUM"
+	}
+	return path[:i] + "/klines/{symbol}/{interval}/" + file
+}
+
 // RecordAPIRequest records one HTTP attempt: the request counter, its
 // duration and, for 429 and 418, a rate-limit event. It allocates nothing
 // once the endpoint and status have been seen.
@@ -110,7 +130,7 @@ func (t *apiTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		status = resp.StatusCode
 	}
 	ctx := req.Context()
-	t.m.RecordAPIRequest(ctx, req.URL.Path, status, time.Since(start))
+	t.m.RecordAPIRequest(ctx, Endpoint(req.URL.Path), status, time.Since(start))
 	if t.vol != nil && status >= 200 && status < 300 && resp.Body != nil {
 		// The context is kept only to record the body size at its end.
 		resp.Body = &countingBody{ReadCloser: resp.Body, done: func(n int64) { t.vol.RecordVolume(ctx, n) }}
