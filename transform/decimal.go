@@ -1,6 +1,9 @@
 package transform
 
-import "strconv"
+import (
+	"math"
+	"strconv"
+)
 
 // Binance sends every price and volume as a plain decimal ("42000.01000000"),
 // REST as JSON strings and the archive as CSV fields. ParseFloat and ParseInt
@@ -31,53 +34,60 @@ func parseDecimalFast[S ~string | ~[]byte](s S) (float64, bool) {
 	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
 		neg, i = s[0] == '-', 1
 	}
-	// One pass. Zeros are held back (zi before the point, zf after it) until
-	// a non-zero digit follows, so trailing fraction zeros never count.
+	// Up to 19 digits (they fit a uint64). Fractions, which Binance writes
+	// with 8 places, are read eight digits at a time where they can be.
 	var mant uint64
-	exp, zi, zf, digits := 0, 0, 0, 0
+	digits, exp := 0, 0
 	frac := false
-	for ; i < len(s); i++ {
+	for i < len(s) {
+		if frac && i+8 <= len(s) && digits+8 <= maxDigits {
+			if v := load8(s, i); eightDigits(v) {
+				mant = mant*100_000_000 + parse8(v)
+				digits += 8
+				if frac {
+					exp -= 8
+				}
+				i += 8
+				continue
+			}
+		}
 		c := s[i]
 		switch {
-		case c == '0':
-			if frac {
-				zf++
-			} else {
-				zi++
+		case c >= '0' && c <= '9':
+			if digits == maxDigits {
+				return 0, false // more digits than the fast path takes
 			}
+			mant = mant*10 + uint64(c-'0')
 			digits++
-		case c > '0' && c <= '9':
-			k := zi + zf + 1
-			if k >= len(mantLimit) || mant > mantLimit[k] {
-				return 0, false // more digits than the fast path is exact for
-			}
-			mant = mant*pow10u[k] + uint64(c-'0')
 			if frac {
-				exp -= zf + 1
+				exp--
 			}
-			zi, zf = 0, 0
-			digits++
 		case c == '.' && !frac:
 			frac = true
 		default:
 			return 0, false
 		}
+		i++
 	}
 	if digits == 0 {
 		return 0, false // "", "-", ".": strconv's syntax error
 	}
-	exp += zi // zeros that end the integer part; fraction zeros drop out
-	if mant > 1<<53 || exp < -22 || exp > 22 {
-		if mant != 0 {
-			return 0, false
+	if mant == 0 {
+		if neg {
+			return math.Copysign(0, -1), true
 		}
-		exp = 0
+		return 0, true
+	}
+	for exp < 0 && mant%10 == 0 { // trailing zeros of the fraction
+		mant /= 10
+		exp++
+	}
+	if mant > 1<<53 || exp < -22 {
+		return 0, false
 	}
 	f := float64(mant)
 	if exp < 0 {
 		f /= pow10[-exp]
-	} else if exp > 0 {
-		f *= pow10[exp]
 	}
 	if neg {
 		f = -f
@@ -85,18 +95,29 @@ func parseDecimalFast[S ~string | ~[]byte](s S) (float64, bool) {
 	return f, true
 }
 
-// pow10u[k] is 10^k; mantLimit[k] the largest mantissa that may take k more
-// digits and stay within 2^53 (up to the last digit's value, checked after).
-var pow10u, mantLimit = func() (p, l [17]uint64) {
-	p[0] = 1
-	for k := 1; k < len(p); k++ {
-		p[k] = p[k-1] * 10
-	}
-	for k := range l {
-		l[k] = (1 << 53) / p[k]
-	}
-	return p, l
-}()
+// maxDigits is how many decimal digits always fit a uint64.
+const maxDigits = 19
+
+// load8 reads s[i:i+8] as a little-endian word.
+func load8[S ~string | ~[]byte](s S, i int) uint64 {
+	_ = s[i+7]
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+}
+
+// eightDigits reports whether all eight bytes of v are ASCII digits.
+func eightDigits(v uint64) bool {
+	return v&0xF0F0F0F0F0F0F0F0 == 0x3030303030303030 &&
+		(v+0x0606060606060606)&0xF0F0F0F0F0F0F0F0 == 0x3030303030303030
+}
+
+// parse8 is the value of eight ASCII digits, the first in the low byte
+// (Lemire's SWAR conversion).
+func parse8(v uint64) uint64 {
+	v -= 0x3030303030303030
+	v = v*10 + v>>8
+	return ((v&0x000000FF000000FF)*(100+(1000000<<32)) + (v>>16&0x000000FF000000FF)*(1+(10000<<32))) >> 32
+}
 
 // ParseInt is strconv.ParseInt(s, 10, 64) for a string or a byte slice, with
 // a fast path for up to 18 plain decimal digits.

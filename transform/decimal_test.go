@@ -69,20 +69,30 @@ func FuzzParseDecimal(f *testing.F) {
 	f.Fuzz(sameAsStrconv)
 }
 
+// benchDecimals are Binance-shaped: prices and volumes with 8 places,
+// with and without trailing zeros.
+var benchDecimals = []string{"42000.01000000", "52218.81015647", "195418.89252808", "3.74085635", "0.00120000", "1054.00000000"}
+
 func BenchmarkParseFloat(b *testing.B) {
-	in := []byte("42000.01000000")
+	in := make([][]byte, len(benchDecimals))
+	for i, s := range benchDecimals {
+		in[i] = []byte(s)
+	}
 	for b.Loop() {
-		if _, err := ParseFloat(in); err != nil {
-			b.Fatal(err)
+		for _, s := range in {
+			if _, err := ParseFloat(s); err != nil {
+				b.Fatal(err)
+			}
 		}
 	}
 }
 
 func BenchmarkStrconvParseFloat(b *testing.B) {
-	in := "42000.01000000"
 	for b.Loop() {
-		if _, err := strconv.ParseFloat(in, 64); err != nil {
-			b.Fatal(err)
+		for _, s := range benchDecimals {
+			if _, err := strconv.ParseFloat(s, 64); err != nil {
+				b.Fatal(err)
+			}
 		}
 	}
 }
