@@ -3,14 +3,11 @@ package collector_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/lakehouse-dev/lakehouse/collector"
 	"github.com/lakehouse-dev/lakehouse/collector/binancetest"
@@ -141,19 +138,6 @@ func TestMissingArchiveFiles(t *testing.T) {
 	}
 }
 
-// periodFailingSink refuses to write one period's file.
-type periodFailingSink struct {
-	storage.Sink
-	period string
-}
-
-func (s periodFailingSink) Write(ctx context.Context, key storage.Key, rec arrow.RecordBatch, cond storage.Precondition) (storage.ObjectInfo, error) {
-	if key.Period == s.period {
-		return storage.ObjectInfo{}, fmt.Errorf("write %s: %w", key.Path(), fs.ErrPermission)
-	}
-	return s.Sink.Write(ctx, key, rec, cond)
-}
-
 // TestArchiveWriteBehindFailure: monthly files are written behind the
 // task; a month whose write fails fails the task with that file's error,
 // while the months around it are stored complete.
@@ -161,7 +145,7 @@ func TestArchiveWriteBehindFailure(t *testing.T) {
 	clock := day("2024-06-05")
 	e := newArchiveEnv(t, clock)
 	req := collector.Request{Market: collector.Spot, Symbols: []string{"BTCUSDT"}, Intervals: []transform.Interval{"30m"}, Start: day("2024-01-01"), End: day("2024-04-01")}
-	res := e.runArchive(t, context.Background(), archiveRun{req: req, mode: collector.SourceArchive, clock: clock, sink: periodFailingSink{Sink: e.store, period: "2024-02"}})
+	res := e.runArchive(t, context.Background(), archiveRun{req: req, mode: collector.SourceArchive, clock: clock, sink: failingSink{Sink: e.store, fail: func(k storage.Key) bool { return k.Period == "2024-02" }}})
 	r := res[0]
 	if r.Status != collector.StatusFailed || r.Err == nil || !errors.Is(r.Err, fs.ErrPermission) || !strings.Contains(r.Err.Error(), "2024-02.parquet") {
 		t.Fatalf("status %s, err %v; want failed with the 2024-02 file's error", r.Status, r.Err)

@@ -26,14 +26,14 @@ import (
 	"github.com/lakehouse-dev/lakehouse/transform"
 )
 
-// failingSink refuses writes of one symbol, like a read-only prefix.
+// failingSink refuses the writes fail picks, like a read-only prefix.
 type failingSink struct {
 	storage.Sink
-	symbol string
+	fail func(storage.Key) bool
 }
 
 func (s failingSink) Write(ctx context.Context, key storage.Key, rec arrow.RecordBatch, cond storage.Precondition) (storage.ObjectInfo, error) {
-	if key.Symbol == s.symbol {
+	if s.fail(key) {
 		return storage.ObjectInfo{}, fmt.Errorf("write %s: %w", key.Path(), fs.ErrPermission)
 	}
 	return s.Sink.Write(ctx, key, rec, cond)
@@ -52,7 +52,7 @@ func instrumentedRun(t *testing.T) (metricdata.ResourceMetrics, []sdktrace.ReadO
 	tel.Metrics.SetClock(func() time.Time { return now })
 
 	ctx := context.Background()
-	sink := storage.NewInstrumentedSink(failingSink{Sink: e.store, symbol: "ETHUSDT"}, tel.Metrics)
+	sink := storage.NewInstrumentedSink(failingSink{Sink: e.store, fail: func(k storage.Key) bool { return k.Symbol == "ETHUSDT" }}, tel.Metrics)
 	req := collector.Request{Market: collector.Spot, Symbols: []string{"BTCUSDT", "ETHUSDT"}, Intervals: []transform.Interval{"1h"}, Start: now.Add(-6 * time.Hour)}
 	tasks, err := collector.Plan(ctx, req, sink, now)
 	if err != nil {
