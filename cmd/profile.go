@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -40,7 +41,7 @@ func (p *profiles) start() error {
 }
 
 // stop ends the CPU profile and writes the allocation profile.
-func (p *profiles) stop(errOut *os.File) {
+func (p *profiles) stop(errOut io.Writer) {
 	if p.cpuFile != nil {
 		pprof.StopCPUProfile()
 		p.cpuFile.Close()

@@ -142,7 +142,7 @@ func Run(ctx context.Context, io IO, args []string) int {
 	root, g := newRoot(io)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
-	g.prof.stop(os.Stderr)
+	g.prof.stop(io.Err)
 	if err == nil {
 		return ExitOK
 	}

@@ -83,11 +83,11 @@ func (b *LocalBackend) Open(ctx context.Context, name string) (Object, error) {
 	return &localObject{File: f, size: fi.Size(), version: fileVersion(fi)}, nil
 }
 
-// Put writes to a temp file beside the target, fsyncs it, checks the
-// precondition under a folder lock and renames it into place.
 // localWriteBuffer is the write buffer of a local file.
 const localWriteBuffer = 256 << 10
 
+// Put writes to a temp file beside the target, fsyncs it, checks the
+// precondition under a folder lock and renames it into place.
 func (b *LocalBackend) Put(ctx context.Context, name string, write func(io.Writer) error, cond Precondition) (ObjectInfo, error) {
 	target := b.path(name)
 	dir := filepath.Dir(target)

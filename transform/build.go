@@ -161,22 +161,29 @@ func (b *Builder) appendUnchecked(k Kline) {
 // order, and resets the builder. The caller releases the record.
 func (b *Builder) NewRecord() arrow.RecordBatch {
 	b.grow(0) // an empty batch still gets its (empty) buffers
-	n := b.rows
-	cols := make([]arrow.Array, numColumns)
-	for c, buf := range b.bufs {
+	for _, buf := range b.bufs {
 		// Give back what a growing builder over-reserved, if it is much.
-		buf.Resize(n * 8)
+		buf.Resize(b.rows * 8)
+	}
+	rec := recordOf(b.bufs, b.rows)
+	b.bufs, b.cols, b.rows = [numColumns]*memory.Buffer{}, [numColumns][]uint64{}, 0
+	return rec
+}
+
+// recordOf makes a klines batch of n rows from one value buffer per
+// column (8 bytes a value, no nulls), taking over the buffers' references.
+func recordOf(bufs [numColumns]*memory.Buffer, n int) arrow.RecordBatch {
+	cols := make([]arrow.Array, numColumns)
+	for c, buf := range bufs {
 		data := array.NewData(Schema.Field(c).Type, n, []*memory.Buffer{nil, buf}, nil, 0, 0)
 		cols[c] = array.MakeFromData(data)
 		data.Release()
 		buf.Release()
-		b.bufs[c], b.cols[c] = nil, nil
 	}
 	rec := array.NewRecordBatch(Schema, cols, int64(n))
 	for _, col := range cols {
 		col.Release()
 	}
-	b.rows = 0
 	return rec
 }
 

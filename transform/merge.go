@@ -77,18 +77,11 @@ func Merge(mem memory.Allocator, existing, incoming arrow.RecordBatch) (arrow.Re
 			j++
 		}
 	}
-	cols := make([]arrow.Array, numColumns)
-	defer func() {
-		for _, c := range cols {
-			if c != nil {
-				c.Release()
-			}
-		}
-	}()
-	for c := range cols {
-		buf := memory.NewResizableBuffer(mem)
-		buf.Resize(len(pick) * 8)
-		dst := arrow.Uint64Traits.CastFromBytes(buf.Bytes())
+	var bufs [numColumns]*memory.Buffer
+	for c := range bufs {
+		bufs[c] = memory.NewResizableBuffer(mem)
+		bufs[c].Resize(len(pick) * 8)
+		dst := arrow.Uint64Traits.CastFromBytes(bufs[c].Bytes())
 		exv, inv := ex.cols[c], in.cols[c]
 		for k, p := range pick {
 			if p >= 0 {
@@ -97,13 +90,9 @@ func Merge(mem memory.Allocator, existing, incoming arrow.RecordBatch) (arrow.Re
 				dst[k] = inv[^p]
 			}
 		}
-		data := array.NewData(Schema.Field(c).Type, len(pick), []*memory.Buffer{nil, buf}, nil, 0, 0)
-		cols[c] = array.MakeFromData(data)
-		data.Release()
-		buf.Release()
 	}
 	st.Rows = len(pick)
-	return array.NewRecordBatch(Schema, cols, int64(len(pick))), st, nil
+	return recordOf(bufs, len(pick)), st, nil
 }
 
 // mergeSide is one input of a merge: its columns as raw 8-byte values and

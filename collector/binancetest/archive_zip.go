@@ -27,7 +27,8 @@ type zipCache struct {
 	size int
 }
 
-const defaultZipCache = 16
+// DefaultZipCache is how many built zips the fake keeps (WithZipCache).
+const DefaultZipCache = 16
 
 func (c *zipCache) get(key string, build func() ([]byte, error)) ([]byte, error) {
 	c.mu.Lock()

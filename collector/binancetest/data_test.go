@@ -31,7 +31,7 @@ func TestDataSanityAndContinuity(t *testing.T) {
 	for _, m := range markets {
 		for _, sym := range specs[m].defaultSymbols {
 			for _, iv := range []string{"1m", "15m", "4h", "1d", "1w", "1M"} {
-				from := defaultListing // long intervals: the whole history
+				from := DefaultListing // long intervals: the whole history
 				switch iv {
 				case "1m", "15m":
 					from = testNow.Add(-24 * time.Hour)
@@ -169,7 +169,7 @@ func TestConcurrentUse(t *testing.T) {
 }
 
 func BenchmarkGenerate1000(b *testing.B) {
-	g := newSeries(Spot, "BTCUSDT", intervals["1m"], defaultListing.UnixMilli(), nil)
+	g := newSeries(Spot, "BTCUSDT", intervals["1m"], DefaultListing.UnixMilli(), nil)
 	q := &klinesQuery{limit: 1000, hasStart: true, start: utc(2024, 1, 1).UnixMilli()}
 	now := testNow.UnixMilli()
 	buf := make([]byte, 0, 256<<10)

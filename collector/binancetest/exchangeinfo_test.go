@@ -48,7 +48,7 @@ func TestExchangeInfo(t *testing.T) {
 	}
 	coinm := exchangeInfoOf(t, get(t, s, "/dapi/v1/exchangeInfo"))
 	if c := coinm.Symbols[0]; c.Symbol != "BTCUSD_PERP" || c.BaseAsset != "BTC" || c.QuoteAsset != "USD" ||
-		c.OnboardDate != defaultListing.UnixMilli() || coinm.RateLimits[0].Limit != 2400 {
+		c.OnboardDate != DefaultListing.UnixMilli() || coinm.RateLimits[0].Limit != 2400 {
 		t.Fatalf("coinm info %+v", coinm)
 	}
 	if got := symbolsOf(exchangeInfoOf(t, get(t, s, "/api/v3/exchangeInfo?symbol=ETHUSDT"))); !slices.Equal(got, []string{"ETHUSDT"}) {

@@ -40,8 +40,8 @@ func TestKlinesPaging(t *testing.T) {
 		{"neither, default limit 500", "", nil, 500},
 		{"limit 1000 is spot max", "&limit=1000", nil, 1000},
 		{"start in the future", "&startTime=" + msq(at(13, 0)), []int64{}, 0},
-		{"end before listing", "&endTime=" + msq(defaultListing.Add(-time.Hour)), []int64{}, 0},
-		{"start before listing", "&startTime=0&limit=2", []int64{defaultListing.UnixMilli(), defaultListing.Add(time.Minute).UnixMilli()}, 0},
+		{"end before listing", "&endTime=" + msq(DefaultListing.Add(-time.Hour)), []int64{}, 0},
+		{"start before listing", "&startTime=0&limit=2", []int64{DefaultListing.UnixMilli(), DefaultListing.Add(time.Minute).UnixMilli()}, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -51,9 +51,9 @@ var specs = map[Market]*marketSpec{
 	},
 }
 
-// defaultListing is when Binance spot opened; good enough for every default
-// symbol and keeps the defaults simple.
-var defaultListing = time.Date(2017, 8, 17, 0, 0, 0, 0, time.UTC)
+// DefaultListing is when Binance spot opened; good enough for every default
+// symbol (and fakebinance --spot-symbols) and keeps the defaults simple.
+var DefaultListing = time.Date(2017, 8, 17, 0, 0, 0, 0, time.UTC)
 
 // klinesWeight is the documented request weight of a klines call. Spot is a
 // flat 2; futures scale with the requested limit.

@@ -33,12 +33,12 @@ func defaultConfig() config {
 		window:   time.Minute,
 		gaps:     map[Market]map[string][]gap{},
 		archive:  archiveConfig{headerFrom: defaultHeaderFrom},
-		zipCache: defaultZipCache,
+		zipCache: DefaultZipCache,
 	}
 	for _, m := range markets {
 		syms := map[string]time.Time{}
 		for _, s := range specs[m].defaultSymbols {
-			syms[s] = defaultListing
+			syms[s] = DefaultListing
 		}
 		c.symbols[m] = syms
 		c.limits[m] = specs[m].weightLimit

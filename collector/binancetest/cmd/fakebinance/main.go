@@ -48,7 +48,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	dailyDelay := fs.Duration("archive-daily-delay", 0, "publish each daily archive zip this long after its day ends (Binance: about 8h30m)")
 	monthlyDelay := fs.Duration("archive-monthly-delay", 0, "publish each monthly archive zip this long after its month ends")
 	spotSymbols := fs.String("spot-symbols", "", "comma-separated spot symbols to serve instead of the default five, listed from 2017-08-17")
-	zipCache := fs.Int("zip-cache", 16, "built archive zips kept in memory (each about 2.7 MB for a month of 1m)")
+	zipCache := fs.Int("zip-cache", binancetest.DefaultZipCache, "built archive zips kept in memory (each about 2.7 MB for a month of 1m)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		listed := map[string]time.Time{}
 		for _, sym := range strings.Split(*spotSymbols, ",") {
 			if sym = strings.TrimSpace(sym); sym != "" {
-				listed[strings.ToUpper(sym)] = time.Date(2017, 8, 17, 0, 0, 0, 0, time.UTC)
+				listed[strings.ToUpper(sym)] = binancetest.DefaultListing
 			}
 		}
 		opts = append(opts, binancetest.WithSymbols(binancetest.Spot, listed))
