@@ -6,25 +6,40 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 
 	"github.com/spf13/pflag"
 )
 
-// profiles are the hidden --cpuprofile and --memprofile flags: pprof files
-// of one run, for performance work (docs/benchmarks.md).
+// profiles are the hidden --cpuprofile, --memprofile and --trace flags:
+// pprof files and an execution trace (go tool trace) of one run, for
+// performance work (docs/benchmarks.md).
 type profiles struct {
-	cpu, mem string
-	cpuFile  *os.File
+	cpu, mem, trace    string
+	cpuFile, traceFile *os.File
 }
 
 func (p *profiles) flags(f *pflag.FlagSet) {
 	f.StringVar(&p.cpu, "cpuprofile", "", "write a CPU profile of the run to this file")
 	f.StringVar(&p.mem, "memprofile", "", "write an allocation profile of the run to this file")
+	f.StringVar(&p.trace, "trace", "", "write an execution trace of the run to this file (go tool trace)")
 	f.MarkHidden("cpuprofile")
 	f.MarkHidden("memprofile")
+	f.MarkHidden("trace")
 }
 
 func (p *profiles) start() error {
+	if p.trace != "" {
+		f, err := os.Create(p.trace)
+		if err != nil {
+			return usageError("--trace: %v", err)
+		}
+		if err := trace.Start(f); err != nil {
+			f.Close()
+			return usageError("--trace: %v", err)
+		}
+		p.traceFile = f
+	}
 	if p.cpu == "" {
 		return nil
 	}
@@ -42,6 +57,11 @@ func (p *profiles) start() error {
 
 // stop ends the CPU profile and writes the allocation profile.
 func (p *profiles) stop(errOut io.Writer) {
+	if p.traceFile != nil {
+		trace.Stop()
+		p.traceFile.Close()
+		p.traceFile = nil
+	}
 	if p.cpuFile != nil {
 		pprof.StopCPUProfile()
 		p.cpuFile.Close()

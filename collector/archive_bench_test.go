@@ -82,7 +82,7 @@ func BenchmarkDecodeZipToArrow(b *testing.B) {
 	rows := 0
 	for b.Loop() {
 		bd := transform.NewBuilder(memory.DefaultAllocator, "1m")
-		err := decodeZip(bytes.NewReader(zipped), int64(len(zipped)), func(k transform.Kline) error {
+		err := decodeZip(zipped, func(k transform.Kline) error {
 			bd.Append(k)
 			return nil
 		})

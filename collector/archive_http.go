@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -45,11 +44,9 @@ func (a *ArchiveSource) get(ctx context.Context, url string, limit int64) (*memB
 	if int64(len(b)) > limit {
 		return nil, fmt.Errorf("GET %s: more than the %d bytes allowed", url, limit)
 	}
-	return &memBody{bytes.NewReader(b)}, nil
+	mb := newMemBody(b)
+	return &mb, nil
 }
 
-// bytes returns the whole body (for the one-line CHECKSUM).
-func (m *memBody) bytes() []byte {
-	b, _ := io.ReadAll(io.NewSectionReader(m, 0, m.Size()))
-	return b
-}
+// bytes returns the whole body; it must not be changed.
+func (m *memBody) bytes() []byte { return m.b }

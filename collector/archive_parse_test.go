@@ -49,7 +49,7 @@ func TestArchiveFixtures(t *testing.T) {
 				t.Fatalf("fixture digest %x, CHECKSUM %s", got, want)
 			}
 			var rows []transform.Kline
-			if err := decodeZip(strings.NewReader(string(zipped)), int64(len(zipped)), func(k transform.Kline) error {
+			if err := decodeZip(zipped, func(k transform.Kline) error {
 				rows = append(rows, k)
 				return nil
 			}); err != nil {

@@ -62,7 +62,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 			lastErr = &StatusError{Status: resp.StatusCode, Body: string(body)}
 		default:
-			resp.Body = memBody{bytes.NewReader(body)}
+			resp.Body = newMemBody(body)
 			return resp, nil
 		}
 	}
@@ -112,7 +112,13 @@ func retryableError(err error) bool {
 const maxPrealloc = 64 << 20
 
 // memBody is a response body already read into memory. It exposes
-// io.ReaderAt and Size so a zip can be opened in place instead of copied.
-type memBody struct{ *bytes.Reader }
+// io.ReaderAt and Size, and its bytes, so a zip can be opened in place
+// instead of copied.
+type memBody struct {
+	*bytes.Reader
+	b []byte
+}
+
+func newMemBody(b []byte) memBody { return memBody{bytes.NewReader(b), b} }
 
 func (memBody) Close() error { return nil }
