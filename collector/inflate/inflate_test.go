@@ -266,7 +266,7 @@ func FuzzRoundTrip(f *testing.F) {
 	f.Add([]byte("abcabcabcabcabcabcabcabcx"), int8(6))
 	f.Add(klineCSV(50, 9), int8(1))
 	f.Fuzz(func(t *testing.T, data []byte, level int8) {
-		lv := int(level)%11 - 1 // -1..9
+		lv := int(uint8(level))%11 - 1 // -1..9
 		if lv == -1 && level%2 == 0 {
 			lv = flate.HuffmanOnly
 		}
