@@ -78,7 +78,9 @@ func parseDecimalFast[S ~string | ~[]byte](s S) (float64, bool) {
 		}
 		return 0, true
 	}
-	for exp < 0 && mant%10 == 0 { // trailing zeros of the fraction
+	// Trailing zeros of the fraction only matter when they push the
+	// mantissa past 2^53: m*10^e is exact either way.
+	for mant > 1<<53 && exp < 0 && mant%10 == 0 {
 		mant /= 10
 		exp++
 	}
