@@ -313,8 +313,8 @@ ok=$(py "print('PASS' if '$total' != '?' and $share < 1.0 else 'FAIL')")
 verdict telemetry "telemetry ${share}% of ${total} CPU (all exporters on, 2 runs of $nsym symbols)" "< 1%" "$ok"
 
 # ---------------------------------------------------------------- Go benchmarks
-say "Go benchmarks (transform, archive CSV parse)"
-$GO test -run '^$' -bench . -benchmem -benchtime 200ms ./transform/ ./collector/ | grep -E '^(Benchmark|ok|FAIL)' || true
+say "Go benchmarks (transform, archive CSV parse, inflate)"
+$GO test -run '^$' -bench . -benchmem -benchtime 200ms ./transform/ ./collector/ ./collector/inflate/ | grep -E '^(Benchmark|ok|FAIL)' || true
 
 echo
 echo "summary:"
