@@ -28,31 +28,31 @@ func (p *profiles) flags(f *pflag.FlagSet) {
 	f.MarkHidden("trace")
 }
 
+// start starts the trace and the CPU profile; Run calls stop in any case.
 func (p *profiles) start() error {
-	if p.trace != "" {
-		f, err := os.Create(p.trace)
-		if err != nil {
-			return usageError("--trace: %v", err)
-		}
-		if err := trace.Start(f); err != nil {
-			f.Close()
-			return usageError("--trace: %v", err)
-		}
-		p.traceFile = f
+	var err error
+	if p.traceFile, err = startFile(p.trace, "--trace", trace.Start); err != nil {
+		return err
 	}
-	if p.cpu == "" {
-		return nil
+	p.cpuFile, err = startFile(p.cpu, "--cpuprofile", pprof.StartCPUProfile)
+	return err
+}
+
+// startFile creates path (if set) and starts writing to it; flag names the
+// path in errors.
+func startFile(path, flag string, start func(io.Writer) error) (*os.File, error) {
+	if path == "" {
+		return nil, nil
 	}
-	f, err := os.Create(p.cpu)
+	f, err := os.Create(path)
 	if err != nil {
-		return usageError("--cpuprofile: %v", err)
+		return nil, usageError("%s: %v", flag, err)
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
+	if err := start(f); err != nil {
 		f.Close()
-		return usageError("--cpuprofile: %v", err)
+		return nil, usageError("%s: %v", flag, err)
 	}
-	p.cpuFile = f
-	return nil
+	return f, nil
 }
 
 // stop ends the CPU profile and writes the allocation profile.
