@@ -38,7 +38,7 @@ func benchMonthCSV() []byte {
 	return buf.Bytes()
 }
 
-func benchZip(b *testing.B, csv []byte) []byte {
+func benchZip(b testing.TB, csv []byte) []byte {
 	b.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)

@@ -1,14 +1,18 @@
 package collector
 
 import (
+	"archive/zip"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/lakehouse-dev/lakehouse/collector/inflate"
 	"github.com/lakehouse-dev/lakehouse/transform"
 )
 
@@ -159,5 +163,38 @@ func TestParseChecksum(t *testing.T) {
 				t.Fatalf("got %q, %v", got, err)
 			}
 		})
+	}
+}
+
+// TestZipEntryInflatedInPlace: archive/zip hands the decompressor a section
+// of the in-memory zip, so entries are inflated in place by collector/inflate
+// (the fast path); a zip read through another io.ReaderAt still decodes,
+// through klauspost/compress.
+func TestZipEntryInflatedInPlace(t *testing.T) {
+	csv := benchMonthCSV()
+	zipped := benchZip(t, csv)
+	for _, c := range []struct {
+		name    string
+		r       io.ReaderAt
+		inPlace bool
+	}{{"zipBytes", zipBytes(zipped), true}, {"bytes.Reader", bytes.NewReader(zipped), false}} {
+		zr, err := zip.NewReader(c.r, int64(len(zipped)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var dec io.ReadCloser
+		zr.RegisterDecompressor(zip.Deflate, func(r io.Reader) io.ReadCloser { dec = newInflater(r); return dec })
+		rc, err := zr.File[0].Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil || !bytes.Equal(got, csv) {
+			t.Fatalf("%s: %v, %d bytes, want %d", c.name, err, len(got), len(csv))
+		}
+		if _, ok := dec.(*inflate.Reader); ok != c.inPlace {
+			t.Errorf("%s: decompressor %T, in place %v, want %v", c.name, dec, ok, c.inPlace)
+		}
 	}
 }
