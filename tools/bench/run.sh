@@ -28,6 +28,11 @@ REST_WINDOW=6   # seconds: a shortened Binance minute
 REST_WEIGHT=600 # per window: 6000/min scaled to 6 s
 THREADS=$(nproc)
 GO=${GO:-go}
+# One build configuration for every go command here (the release binary's:
+# static, trimmed paths), so a cold machine compiles each package once.
+export CGO_ENABLED=0
+case " ${GOFLAGS:-} " in *" -trimpath "*) ;; *) export GOFLAGS="${GOFLAGS:+$GOFLAGS }-trimpath" ;; esac
+BENCH_T0=$(date +%s)
 
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time missing (apt-get install -y time)" >&2; exit 2; }
 [ -d tools/duckdb/node_modules/@duckdb/node-api ] || { echo "bench: DuckDB missing; run make duckdb" >&2; exit 2; }
@@ -52,7 +57,7 @@ RESULTS=$WORK/results.txt
 # verdict NAME "FIGURE" "TARGET" PASS|FAIL; info NAME "FIGURE" for context.
 verdict() { printf '%-10s %-66s %-20s %s\n' "$1" "$2" "$3" "$4" | tee -a "$RESULTS"; }
 info() { verdict "$1" "$2" "-" "info"; }
-say() { echo "bench: $*" >&2; }
+say() { echo "bench: [$(($(date +%s) - BENCH_T0))s] $*" >&2; }
 # py EXPR...: a little arithmetic and JSON without jq.
 py() { python3 -c "$@"; }
 
@@ -87,7 +92,7 @@ rows_of() { py 'import json,sys; print(sum(t["rows_added"]+t["rows_replaced"] fo
 failed_of() { py 'import json,sys; print(sum(t["status"] not in ("ok","up-to-date") for t in json.load(open(sys.argv[1]))["tasks"]))' "$1"; }
 
 say "building lakehouse and fakebinance into $WORK"
-CGO_ENABLED=0 $GO build -trimpath -o "$WORK/lakehouse" .
+$GO build -o "$WORK/lakehouse" .
 $GO build -o "$WORK/fakebinance" ./collector/binancetest/cmd/fakebinance
 LH=$WORK/lakehouse
 
