@@ -53,7 +53,7 @@ demo: build
 # SPEC section 7 figures against the fake Binance and DuckDB, each with its
 # target and PASS/FAIL, then the Go benchmarks (tools/bench/run.sh).
 bench: duckdb
-	CGO_ENABLED=0 GOFLAGS=-trimpath GO=$(GO) tools/otelcol/run-with.sh tools/bench/run.sh
+	CGO_ENABLED=0 GOFLAGS="$(strip $(GOFLAGS) -trimpath)" GO=$(GO) tools/otelcol/run-with.sh tools/bench/run.sh
 
 lint:
 	$(GO) vet ./...

@@ -7,11 +7,12 @@
 # Knobs (environment):
 #   ARCHIVE_MONTHS  months of 1m BTCUSDT in 2024 for the archive race (default 12)
 #   ARCHIVE_RUNS    runs of each side, the fastest counts (default 3)
-#   REST_DAYS       days of 1m klines per symbol for the REST run (default 300)
+#   REST_DAYS       days of 1m klines per symbol for the REST run (default 200)
 #   MEM_MONTHS      months of 2024 in the memory backfill (default 12)
 #   MEM_SYMBOLS     symbols of the memory backfill (default: 10 spot symbols, served by
 #                   fakebinance --spot-symbols)
-#   TEL_RUNS        runs of each side of the telemetry comparison (default 5)
+#   TEL_RUNS        runs of each side of the telemetry on/off comparison (default 3)
+#   TEL_PROFILES    profiled 10-symbol runs merged for the telemetry share (default 4)
 #   BENCH_STRICT=1  exit 1 when any target fails (default: exit 0 if the harness ran)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -19,10 +20,11 @@ ROOT=$PWD
 
 ARCHIVE_MONTHS=${ARCHIVE_MONTHS:-12}
 ARCHIVE_RUNS=${ARCHIVE_RUNS:-3}
-REST_DAYS=${REST_DAYS:-300}
+REST_DAYS=${REST_DAYS:-200}
 MEM_MONTHS=${MEM_MONTHS:-12}
 MEM_SYMBOLS=${MEM_SYMBOLS:-BTCUSDT,ETHUSDT,BNBUSDT,SOLUSDT,XRPUSDT,ADAUSDT,DOGEUSDT,TRXUSDT,LINKUSDT,DOTUSDT}
-TEL_RUNS=${TEL_RUNS:-5}
+TEL_RUNS=${TEL_RUNS:-3}
+TEL_PROFILES=${TEL_PROFILES:-4}
 REST_SYMBOLS=BTCUSDT,ETHUSDT,BNBUSDT,SOLUSDT,XRPUSDT
 REST_WINDOW=6   # seconds: a shortened Binance minute
 REST_WEIGHT=600 # per window: 6000/min scaled to 6 s
@@ -41,6 +43,7 @@ BENCH_T0=$(date +%s)
 # 2024 only: the spot archive switches to microsecond timestamps in 2025.
 [ "$ARCHIVE_MONTHS" -ge 1 ] && [ "$ARCHIVE_MONTHS" -le 12 ] || { echo "bench: ARCHIVE_MONTHS must be 1..12" >&2; exit 2; }
 [ "$MEM_MONTHS" -ge 1 ] && [ "$MEM_MONTHS" -le 12 ] || { echo "bench: MEM_MONTHS must be 1..12" >&2; exit 2; }
+[ "$TEL_PROFILES" -ge 1 ] 2>/dev/null || { echo "bench: TEL_PROFILES must be 1 or more" >&2; exit 2; }
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lakehouse-bench.XXXXXX")
 PIDS=()
@@ -209,7 +212,7 @@ verdict rest "429s: $toomany, 418s: $banned" "0" "$ok"
 # endpoint on loopback) vs OTEL_SDK_DISABLED=true; runs alternate, the
 # lowest CPU of each side counts.
 say "telemetry: BenchmarkHotPath"
-$GO test -run '^$' -bench 'BenchmarkHotPath' -benchmem -count 1 ./telemetry/ >"$WORK/hotpath.txt"
+$GO test -run '^$' -bench 'BenchmarkHotPath' -benchmem -benchtime 100ms -count 1 ./telemetry/ >"$WORK/hotpath.txt"
 maxallocs=$(awk '/^BenchmarkHotPath/ {for (i=1; i<=NF; i++) if ($i == "allocs/op") print $(i-1)}' "$WORK/hotpath.txt" | sort -n | tail -1)
 nbench=$(grep -c '^BenchmarkHotPath' "$WORK/hotpath.txt" || true)
 ok=$([ -n "$maxallocs" ] && [ "$maxallocs" = 0 ] && echo PASS || echo FAIL)
@@ -296,8 +299,12 @@ verdict memory "peak RSS $((rrss / 1024)) MiB (the REST run above)" "< 128 MiB" 
 # telemetry code (OpenTelemetry SDK and exporters, Prometheus, gRPC, and
 # lakehouse/telemetry), which a whole-process on/off comparison on a shared
 # 2-core VM cannot resolve to 1%.
-# Two runs, their profiles merged: about 2,500 samples, so 1% is 25 of them.
-for r in 1 2; do
+# TEL_PROFILES runs, their profiles merged: about 1,500 samples per run at
+# 100 Hz. The telemetry frames are only tens of them per run, so fewer runs
+# let the share swing by a third between runs of the same binary.
+tel_profiles=()
+for r in $(seq 1 "$TEL_PROFILES"); do
+	tel_profiles+=("$WORK/tel$r.pprof")
 	MEM_FLAGS="--prometheus-addr 127.0.0.1:$prom_port --otlp-endpoint $LAKEHOUSE_TEST_OTLP_ENDPOINT --console-export --cpuprofile $WORK/tel$r.pprof" mem_run tp X=1
 done
 stop_fake
@@ -306,8 +313,8 @@ stop_fake
 # out, since the network reads and file writes they wrap are not telemetry.
 tel_focus='go[.]opentelemetry[.]io|prometheus|google[.]golang[.]org/(grpc|protobuf)'
 pp() { $GO tool pprof -top -nodecount 1000000 -nodefraction 0 -edgefraction 0 "$@" 2>/dev/null | grep -m1 'Showing nodes accounting for' || true; }
-tel_line=$(pp -focus "$tel_focus" "$LH" "$WORK/tel1.pprof" "$WORK/tel2.pprof")
-all_line=$(pp "$LH" "$WORK/tel1.pprof" "$WORK/tel2.pprof")
+tel_line=$(pp -focus "$tel_focus" "$LH" "${tel_profiles[@]}")
+all_line=$(pp "$LH" "${tel_profiles[@]}")
 share=$(py 'import re,sys
 m = re.search(r"accounting for [0-9.]+m?s, ([0-9.]+)% of", sys.argv[1])
 print(m.group(1) if m else "")' "$tel_line")
@@ -315,7 +322,7 @@ total=$(py 'import re,sys
 m = re.search(r"accounting for ([0-9.]+m?s)", sys.argv[1]); print(m.group(1) if m else "?")' "$all_line")
 if [ -z "$share" ]; then share=0; fi
 ok=$(py "print('PASS' if '$total' != '?' and $share < 1.0 else 'FAIL')")
-verdict telemetry "telemetry ${share}% of ${total} CPU (all exporters on, 2 runs of $nsym symbols)" "< 1%" "$ok"
+verdict telemetry "telemetry ${share}% of ${total} CPU (all exporters on, $TEL_PROFILES runs of $nsym symbols)" "< 1%" "$ok"
 
 # ---------------------------------------------------------------- Go benchmarks
 say "Go benchmarks (transform, archive CSV parse, inflate)"
