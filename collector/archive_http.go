@@ -47,6 +47,3 @@ func (a *ArchiveSource) get(ctx context.Context, url string, limit int64) (*memB
 	mb := newMemBody(b)
 	return &mb, nil
 }
-
-// bytes returns the whole body; it must not be changed.
-func (m *memBody) bytes() []byte { return m.b }

@@ -123,7 +123,7 @@ func (a *ArchiveSource) try(ctx context.Context, mem memory.Allocator, f Archive
 	if err != nil {
 		return fail("", "", err)
 	}
-	want, err := parseChecksum(string(sumText.bytes()), f.Name())
+	want, err := parseChecksum(string(sumText.b), f.Name())
 	if err != nil {
 		return fail("", "", fmt.Errorf("%w: %v", errUnreadable, err))
 	}

@@ -116,7 +116,7 @@ const maxPrealloc = 64 << 20
 // instead of copied.
 type memBody struct {
 	*bytes.Reader
-	b []byte
+	b []byte // the whole body; read only
 }
 
 func newMemBody(b []byte) memBody { return memBody{bytes.NewReader(b), b} }

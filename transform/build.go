@@ -84,11 +84,7 @@ type Builder struct {
 
 // NewBuilder returns a Builder for klines of interval iv.
 func NewBuilder(mem memory.Allocator, iv Interval) *Builder {
-	b := &Builder{iv: iv, mem: mem}
-	if iv != "3d" && iv != "1w" && !iv.Monthly() {
-		b.step = iv.Duration().Milliseconds()
-	}
-	return b
+	return &Builder{iv: iv, mem: mem, step: iv.epochStep()}
 }
 
 // Len is the number of rows appended since the last NewRecord.

@@ -17,11 +17,11 @@ var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
 // ParseFloat is strconv.ParseFloat(s, 64) for a string or a byte slice.
 //
 // Fast path: an optional sign, digits, and optionally a point and more
-// digits. Trailing zeros of the fraction are dropped, and when the remaining
-// digits form an integer m <= 2^53 scaled by 10^e with |e| <= 22, m and 10^e
-// are both exact float64s, so one IEEE multiplication or division rounds the
-// decimal value correctly (Clinger's fast path, which strconv takes for the
-// same inputs). Everything else goes to strconv.
+// digits. When the digits form an integer m <= 2^53 (after dropping
+// trailing zeros of the fraction, if m is larger) scaled by 10^e with
+// |e| <= 22, m and 10^e are both exact float64s, so one IEEE division
+// rounds the decimal value correctly (Clinger's fast path, which strconv
+// takes for the same inputs). Everything else goes to strconv.
 func ParseFloat[S ~string | ~[]byte](s S) (float64, error) {
 	if f, ok := parseDecimalFast(s); ok {
 		return f, nil
@@ -44,9 +44,7 @@ func parseDecimalFast[S ~string | ~[]byte](s S) (float64, bool) {
 			if v := load8(s, i); eightDigits(v) {
 				mant = mant*100_000_000 + parse8(v)
 				digits += 8
-				if frac {
-					exp -= 8
-				}
+				exp -= 8
 				i += 8
 				continue
 			}

@@ -89,6 +89,16 @@ func (iv Interval) Aligned(openMs int64) bool {
 	}
 }
 
+// epochStep is the length in ms of an interval whose candles open on
+// multiples of it since the epoch (1s to 1d), so that alignment is one
+// remainder; 0 for 3d, 1w and 1M, whose grids Aligned treats apart.
+func (iv Interval) epochStep() int64 {
+	if iv == "3d" || iv == "1w" || iv.Monthly() {
+		return 0
+	}
+	return iv.Duration().Milliseconds()
+}
+
 // Floor returns the open time of the candle that contains t.
 func (iv Interval) Floor(t time.Time) int64 {
 	ms := t.UnixMilli()
