@@ -7,10 +7,12 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -226,5 +228,90 @@ func TestConfigMapEnv(t *testing.T) {
 	}
 	if !strings.HasPrefix(cfg["LAKEHOUSE_OUTPUT"], "s3://") {
 		t.Errorf("LAKEHOUSE_OUTPUT %q: a CronJob's pod filesystem is ephemeral, use S3", cfg["LAKEHOUSE_OUTPUT"])
+	}
+}
+
+// shutdownSlack covers what the shutdown budget does not time: cancelling
+// requests, closing the sink, printing the summary, the process exit.
+const shutdownSlack = 10 * time.Second
+
+// shutdownBudget is the longest a collect run may take after SIGTERM, from
+// the code's own timeouts (docs/kubernetes.md, "Shutdown budget"): a file
+// write in flight, or one that waited for a free write slot and then
+// started, each bounded by finalFlushTimeout, then the telemetry flush.
+func shutdownBudget(t *testing.T, c corev1.Container, config map[string]string) time.Duration {
+	t.Helper()
+	write := sourceSeconds(t, "../collector", `finalFlushTimeout\s*=\s*(\d+)\s*\*\s*time\.Second`)
+	telemetry := sourceSeconds(t, "../cmd", `"telemetry-timeout",\s*(\d+)\s*\*\s*time\.Second`)
+	set := config["LAKEHOUSE_TELEMETRY_TIMEOUT"]
+	for _, e := range c.Env {
+		if e.Name == "LAKEHOUSE_TELEMETRY_TIMEOUT" {
+			set = e.Value
+		}
+	}
+	for i, a := range c.Args {
+		if v, ok := strings.CutPrefix(a, "--telemetry-timeout="); ok {
+			set = v
+		} else if a == "--telemetry-timeout" && i+1 < len(c.Args) {
+			set = c.Args[i+1]
+		}
+	}
+	if set != "" {
+		d, err := time.ParseDuration(set)
+		if err != nil {
+			t.Fatalf("--telemetry-timeout %q: %v", set, err)
+		}
+		telemetry = d
+	}
+	return 2*write + telemetry
+}
+
+// sourceSeconds finds the one match of pattern (its group: whole seconds)
+// in the non-test Go files of dir.
+func sourceSeconds(t *testing.T, dir, pattern string) time.Duration {
+	t.Helper()
+	re := regexp.MustCompile(pattern)
+	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+	var found []string
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllSubmatch(data, -1) {
+			found = append(found, string(m[1]))
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("%d matches of %s in %s: a shutdown timeout moved or changed form; update shutdownBudget and docs/kubernetes.md", len(found), pattern, dir)
+	}
+	s, _ := strconv.Atoi(found[0])
+	return time.Duration(s) * time.Second
+}
+
+// Kubernetes sends SIGTERM and kills the pod terminationGracePeriodSeconds
+// later (30 s unless set): less than collect may need to finish its files
+// and flush telemetry.
+func TestGracePeriodCoversShutdownBudget(t *testing.T) {
+	m := load(t)
+	pods := map[string]corev1.PodSpec{}
+	for _, c := range m.cronJobs {
+		pods["CronJob "+c.Name] = c.Spec.JobTemplate.Spec.Template.Spec
+	}
+	for _, j := range m.jobs {
+		pods["Job "+j.Name] = j.Spec.Template.Spec
+	}
+	for name, p := range pods {
+		need := shutdownBudget(t, p.Containers[0], m.configs) + shutdownSlack
+		grace := 30 * time.Second // Kubernetes' default
+		if p.TerminationGracePeriodSeconds != nil {
+			grace = time.Duration(*p.TerminationGracePeriodSeconds) * time.Second
+		}
+		if grace < need {
+			t.Errorf("%s: terminationGracePeriodSeconds %v is below the shutdown budget %v (writes, telemetry flush and %v slack)", name, grace, need, shutdownSlack)
+		}
 	}
 }
