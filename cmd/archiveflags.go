@@ -1,9 +1,7 @@
 package cmd
 
 import (
-	"context"
 	"sync"
-	"time"
 
 	"github.com/spf13/pflag"
 
@@ -73,17 +71,4 @@ func lazySource(build func() collector.Source) func(collector.Market) collector.
 		once.Do(func() { src = build() })
 		return src
 	}
-}
-
-// planSegments resolves what would serve each task, for --dry-run. Files
-// that turn out to be missing fall back when the run happens.
-func (s archiveSettings) planSegments(ctx context.Context, sink storage.Sink, tasks []collector.Task, now time.Time) ([][]collector.Segment, error) {
-	out := make([][]collector.Segment, len(tasks))
-	for i, t := range tasks {
-		out[i] = collector.PlanSegments(t, s.mode, now)
-		if err := collector.SkipStored(ctx, sink, t, out[i]); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -112,7 +113,9 @@ func (o *collectOptions) validate() (*collectPlan, error) {
 		if err != nil {
 			return nil, usageError("%v", err)
 		}
-		p.req.Symbols = append(p.req.Symbols, sym)
+		if !slices.Contains(p.req.Symbols, sym) { // btcusdt,BTCUSDT: one task
+			p.req.Symbols = append(p.req.Symbols, sym)
+		}
 	}
 	tfs := splitList(o.timeframes)
 	if len(tfs) == 0 {
@@ -126,7 +129,9 @@ func (o *collectOptions) validate() (*collectPlan, error) {
 		if iv.SpotOnly() && m != collector.Spot {
 			return nil, usageError("interval %s is only available on the spot market, not on %s", iv, m)
 		}
-		p.req.Intervals = append(p.req.Intervals, iv)
+		if !slices.Contains(p.req.Intervals, iv) { // 1M,1mo: one task
+			p.req.Intervals = append(p.req.Intervals, iv)
+		}
 	}
 	now := o.io.Now().UTC()
 	if o.start != "" {
@@ -198,18 +203,19 @@ func runCollect(ctx context.Context, o *collectOptions, p *collectPlan) error {
 	sink := storage.NewInstrumentedSink(store, tel.Metrics)
 	defer sink.Close()
 
+	// The shard is chosen before any file is read: each series is read by
+	// the pod that runs it, and its trouble fails its own task only.
 	now := o.io.Now().UTC()
-	tasks, err := collector.Plan(ctx, p.req, sink, now)
-	if err != nil {
-		return &exitError{code: ExitFailed, err: err}
-	}
-	tasks = p.shard.Select(tasks)
+	tasks := p.shard.Select(collector.Plan(p.req, now))
 	if o.dryRun {
-		segs, err := p.source.planSegments(ctx, sink, tasks, now)
-		if err != nil {
-			return &exitError{code: ExitFailed, err: err}
+		plan := p.source.planTasks(ctx, sink, tasks, now)
+		if err := printPlan(o.io.Out, o.summary, store.Location(), p, plan); err != nil {
+			return err
 		}
-		return printPlan(o.io.Out, o.summary, store.Location(), p, tasks, segs)
+		if failed := failedPlans(plan); failed > 0 {
+			return &exitError{code: ExitFailed, err: fmt.Errorf("%d of %d tasks cannot be planned", failed, len(plan))}
+		}
+		return nil
 	}
 
 	hc := collector.NewHTTPClient(instrumentClient(collector.ClientOptions{Window: o.weightWindow}, tel, p.req.Market, "api"))

@@ -1,11 +1,120 @@
 package cmd
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/lakehouse-dev/lakehouse/collector"
+	"github.com/lakehouse-dev/lakehouse/storage"
 )
+
+// plannedTask is one task of a --dry-run plan: its start resolved from the
+// lake and what would serve each part of its range, or why it cannot be
+// planned (an unreadable file), which fails that task alone.
+type plannedTask struct {
+	task collector.Task
+	segs []collector.Segment
+	err  error
+}
+
+// planTasks resolves what would serve each task, for --dry-run, reading
+// the lake as the run would. Files that turn out to be missing fall back
+// when the run happens.
+func (s archiveSettings) planTasks(ctx context.Context, sink storage.Sink, tasks []collector.Task, now time.Time) []plannedTask {
+	out := make([]plannedTask, len(tasks))
+	for i, t := range tasks {
+		pt := &out[i]
+		if pt.task, pt.err = collector.ResolveStart(ctx, sink, t); pt.err != nil {
+			continue
+		}
+		pt.segs = collector.PlanSegments(pt.task, s.mode, now)
+		pt.err = collector.SkipStored(ctx, sink, pt.task, pt.segs)
+	}
+	return out
+}
+
+// Statuses of the tasks of a --dry-run plan.
+const (
+	planPlanned  = "planned"
+	planUpToDate = "up-to-date"
+	planFailed   = "failed"
+)
+
+// planTask is one task of a --dry-run plan.
+type planTask struct {
+	Market    string        `json:"market"`
+	Symbol    string        `json:"symbol"`
+	Interval  string        `json:"interval"`
+	Status    string        `json:"status"`
+	Source    string        `json:"source"`
+	Start     string        `json:"start,omitempty"` // unknown when failed
+	End       string        `json:"end"`
+	StartFrom string        `json:"start_from"`
+	Files     []string      `json:"files"`
+	Segments  []planSegment `json:"segments"`
+	Error     string        `json:"error,omitempty"`
+}
+
+// printPlan writes what collect would do, fetching nothing.
+func printPlan(w io.Writer, format, location string, p *collectPlan, planned []plannedTask) error {
+	plan := []planTask{}
+	for _, pl := range planned {
+		t := pl.task
+		pt := planTask{Market: string(t.Market), Symbol: t.Symbol, Interval: t.Interval.String(), Status: planPlanned, Source: string(p.source.mode),
+			Start: ms(t.Start), End: ms(t.End), StartFrom: t.From, Files: []string{}, Segments: planSegmentsOf(p.source.url, pl.segs)}
+		switch {
+		case pl.err != nil:
+			pt.Status, pt.Start, pt.Error = planFailed, "", oneLine(pl.err)
+		case t.Empty():
+			pt.Status = planUpToDate
+		default:
+			for _, k := range t.Keys() {
+				pt.Files = append(pt.Files, k.Path())
+			}
+		}
+		plan = append(plan, pt)
+	}
+	if format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(map[string]any{"dry_run": true, "output": location, "tasks": plan})
+	}
+	fmt.Fprintf(w, "dry run: nothing is fetched or written; lake at %s\n", location)
+	for _, t := range plan {
+		switch t.Status {
+		case planFailed:
+			fmt.Fprintf(w, "%s %s %s: failed: %s\n", t.Market, t.Symbol, t.Interval, t.Error)
+			continue
+		case planUpToDate:
+			fmt.Fprintf(w, "%s %s %s: up to date (next candle %s)\n", t.Market, t.Symbol, t.Interval, t.Start)
+			continue
+		}
+		fmt.Fprintf(w, "%s %s %s: source %s [%s, %s) from %s, %d file(s)\n", t.Market, t.Symbol, t.Interval, t.Source, t.Start, t.End, t.StartFrom, len(t.Files))
+		printSegments(w, t.Segments)
+		for i, f := range t.Files {
+			if len(t.Files) > 6 && i == 3 {
+				fmt.Fprintf(w, "    ... %d more\n", len(t.Files)-5)
+			}
+			if len(t.Files) <= 6 || i < 3 || i >= len(t.Files)-2 {
+				fmt.Fprintf(w, "    %s\n", f)
+			}
+		}
+	}
+	return nil
+}
+
+func failedPlans(plan []plannedTask) int {
+	n := 0
+	for _, pt := range plan {
+		if pt.err != nil {
+			n++
+		}
+	}
+	return n
+}
 
 // planSegment is one part of a task's range in a --dry-run plan and what
 // would serve it: a monthly or daily zip (its URL), REST, or nothing

@@ -4,9 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -15,30 +12,25 @@ import (
 
 // taskSummary is one task in the JSON summary.
 type taskSummary struct {
-	Market      string `json:"market"`
-	Symbol      string `json:"symbol"`
-	Interval    string `json:"interval"`
-	Status      string `json:"status"`
-	RangeStart  string `json:"range_start"`
-	RangeEnd    string `json:"range_end"`
-	StartFrom   string `json:"start_from"`
-	FirstCandle string `json:"first_candle,omitempty"`
-	LastCandle  string `json:"last_candle,omitempty"`
-	Fetched     int    `json:"rows_fetched"`
-	Added       int    `json:"rows_added"`
-	Replaced    int    `json:"rows_replaced"`
-	Rejected    int    `json:"rows_rejected"`
-	// RejectedByReason counts the rejected rows per reason (validate.go's
-	// error types); RejectedExamples names the first few of each reason
-	// (transform.MaxRejectionExamples), so the summary stays small however
-	// many rows are rejected. Both are present, empty, when none are.
-	RejectedByReason map[string]int `json:"rejected_by_reason"`
-	RejectedExamples []string       `json:"rejected_examples"`
-	OpenSkipped      int            `json:"open_candles_skipped"`
-	Files            []string       `json:"files_written"`
-	Bytes            int64          `json:"bytes_written"`
-	DurationSec      float64        `json:"duration_seconds"`
-	Error            string         `json:"error,omitempty"`
+	Market       string   `json:"market"`
+	Symbol       string   `json:"symbol"`
+	Interval     string   `json:"interval"`
+	Status       string   `json:"status"`
+	RangeStart   string   `json:"range_start"`
+	RangeEnd     string   `json:"range_end"`
+	StartFrom    string   `json:"start_from"`
+	FirstCandle  string   `json:"first_candle,omitempty"`
+	LastCandle   string   `json:"last_candle,omitempty"`
+	Fetched      int      `json:"rows_fetched"`
+	Added        int      `json:"rows_added"`
+	Replaced     int      `json:"rows_replaced"`
+	Rejected     int      `json:"rows_rejected"`
+	RejectedRows []string `json:"rejected,omitempty"`
+	OpenSkipped  int      `json:"open_candles_skipped"`
+	Files        []string `json:"files_written"`
+	Bytes        int64    `json:"bytes_written"`
+	DurationSec  float64  `json:"duration_seconds"`
+	Error        string   `json:"error,omitempty"`
 }
 
 type runSummary struct {
@@ -58,7 +50,7 @@ func summarize(results []collector.TaskResult, d time.Duration) runSummary {
 		ts := taskSummary{
 			Market: string(r.Task.Market), Symbol: r.Task.Symbol, Interval: r.Task.Interval.String(),
 			Status: r.Status, RangeStart: ms(r.Task.Start), RangeEnd: ms(r.Task.End), StartFrom: r.Task.From,
-			Fetched: r.Fetched, Added: r.Added, Replaced: r.Replaced, Rejected: r.Rejected.Total(),
+			Fetched: r.Fetched, Added: r.Added, Replaced: r.Replaced, Rejected: len(r.Rejected),
 			OpenSkipped: r.OpenSkipped, Files: r.Files, Bytes: r.Bytes, DurationSec: r.Duration.Seconds(),
 		}
 		if ts.Files == nil {
@@ -67,13 +59,8 @@ func summarize(results []collector.TaskResult, d time.Duration) runSummary {
 		if r.Fetched > 0 {
 			ts.FirstCandle, ts.LastCandle = ms(r.First), ms(r.Last)
 		}
-		ts.RejectedByReason = map[string]int{}
-		for reason, n := range r.Rejected.ByReason() {
-			ts.RejectedByReason[reason] = n
-		}
-		ts.RejectedExamples = []string{}
-		for _, rej := range r.Rejected.Examples() {
-			ts.RejectedExamples = append(ts.RejectedExamples, rej.Error())
+		for _, rej := range r.Rejected {
+			ts.RejectedRows = append(ts.RejectedRows, rej.Error())
 		}
 		if r.Err != nil {
 			ts.Error = oneLine(r.Err)
@@ -111,72 +98,11 @@ func printSummary(w io.Writer, format string, results []collector.TaskResult, d 
 		if t.Error != "" {
 			fmt.Fprintf(w, "FAILED %s %s %s: %s\n", t.Market, t.Symbol, t.Interval, t.Error)
 		}
-		if t.Rejected > 0 {
-			fmt.Fprintf(w, "REJECTED %s %s %s: %d rows (%s)\n", t.Market, t.Symbol, t.Interval, t.Rejected, reasonCounts(t.RejectedByReason))
-		}
-		for _, r := range t.RejectedExamples {
+		for _, r := range t.RejectedRows {
 			fmt.Fprintf(w, "REJECTED %s %s %s: %s\n", t.Market, t.Symbol, t.Interval, r)
 		}
 	}
 	fmt.Fprintf(w, "%d tasks: %d ok, %d failed; %d rows added, %d files written in %s\n",
 		len(s.Tasks), s.OK, s.Failed, s.RowsAdded, s.Files, d.Round(time.Millisecond))
-	return nil
-}
-
-// reasonCounts formats rejected rows per reason, e.g. "ohlc 3, parse 1".
-func reasonCounts(by map[string]int) string {
-	parts := make([]string, 0, len(by))
-	for _, reason := range slices.Sorted(maps.Keys(by)) {
-		parts = append(parts, fmt.Sprintf("%s %d", reason, by[reason]))
-	}
-	return strings.Join(parts, ", ")
-}
-
-// planTask is one task of a --dry-run plan.
-type planTask struct {
-	Market    string        `json:"market"`
-	Symbol    string        `json:"symbol"`
-	Interval  string        `json:"interval"`
-	Source    string        `json:"source"`
-	Start     string        `json:"start"`
-	End       string        `json:"end"`
-	StartFrom string        `json:"start_from"`
-	Files     []string      `json:"files"`
-	Segments  []planSegment `json:"segments"`
-}
-
-// printPlan writes what collect would do, fetching nothing.
-func printPlan(w io.Writer, format, location string, p *collectPlan, tasks []collector.Task, segs [][]collector.Segment) error {
-	var plan []planTask
-	for i, t := range tasks {
-		pt := planTask{Market: string(t.Market), Symbol: t.Symbol, Interval: t.Interval.String(), Source: string(p.source.mode),
-			Start: ms(t.Start), End: ms(t.End), StartFrom: t.From, Files: []string{}, Segments: planSegmentsOf(p.source.url, segs[i])}
-		for _, k := range t.Keys() {
-			pt.Files = append(pt.Files, k.Path())
-		}
-		plan = append(plan, pt)
-	}
-	if format == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]any{"dry_run": true, "output": location, "tasks": plan})
-	}
-	fmt.Fprintf(w, "dry run: nothing is fetched or written; lake at %s\n", location)
-	for _, t := range plan {
-		if t.Start >= t.End {
-			fmt.Fprintf(w, "%s %s %s: up to date (next candle %s)\n", t.Market, t.Symbol, t.Interval, t.Start)
-			continue
-		}
-		fmt.Fprintf(w, "%s %s %s: source %s [%s, %s) from %s, %d file(s)\n", t.Market, t.Symbol, t.Interval, t.Source, t.Start, t.End, t.StartFrom, len(t.Files))
-		printSegments(w, t.Segments)
-		for i, f := range t.Files {
-			if len(t.Files) > 6 && i == 3 {
-				fmt.Fprintf(w, "    ... %d more\n", len(t.Files)-5)
-			}
-			if len(t.Files) <= 6 || i < 3 || i >= len(t.Files)-2 {
-				fmt.Fprintf(w, "    %s\n", f)
-			}
-		}
-	}
 	return nil
 }

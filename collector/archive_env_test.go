@@ -34,10 +34,7 @@ func (e *env) runArchive(t testing.TB, ctx context.Context, ar archiveRun) []col
 	if clock.IsZero() {
 		clock = now
 	}
-	tasks, err := collector.Plan(ctx, ar.req, e.store, clock)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tasks := collector.Plan(ar.req, clock)
 	var raw storage.RawStore
 	if ar.keepRaw {
 		raw = e.store

@@ -48,10 +48,7 @@ func (e *env) run(t *testing.T, ctx context.Context, req collector.Request, clie
 	if client.Retry.Attempts == 0 {
 		client.Retry = fastRetry
 	}
-	tasks, err := collector.Plan(ctx, req, e.store, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tasks := collector.Plan(req, now)
 	hc := collector.NewHTTPClient(client)
 	src := collector.NewRESTSource(ctx, req.Market, e.fake.URL(), hc, req.Symbols[0])
 	r := &collector.Runner{
@@ -122,8 +119,8 @@ func okResults(t testing.TB, res []collector.TaskResult) {
 		if r.Err != nil || r.Status == collector.StatusFailed {
 			t.Fatalf("task %s: %s %v", r.Task, r.Status, r.Err)
 		}
-		if r.Rejected.Total() > 0 {
-			t.Fatalf("task %s rejected %d: %v", r.Task, r.Rejected.Total(), r.Rejected.Examples())
+		if len(r.Rejected) > 0 {
+			t.Fatalf("task %s rejected %v", r.Task, r.Rejected)
 		}
 	}
 }

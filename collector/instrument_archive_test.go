@@ -29,10 +29,7 @@ func TestArchiveTelemetry(t *testing.T) {
 	ctx := context.Background()
 	req := collector.Request{Market: collector.Spot, Symbols: []string{"BTCUSDT"}, Intervals: []transform.Interval{"1h"},
 		Start: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)}
-	tasks, err := collector.Plan(ctx, req, e.store, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tasks := collector.Plan(req, now)
 	r := &collector.Runner{
 		Sink: e.store, Mem: e.mem, Now: func() time.Time { return now }, Concurrency: 1, Logger: logger, Telemetry: tel,
 		Archive: collector.NewArchiveSource(e.fake.URL(), collector.NewArchiveHTTPClient(collector.ClientOptions{Retry: fastRetry}), nil),

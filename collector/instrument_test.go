@@ -54,10 +54,7 @@ func instrumentedRun(t *testing.T) (metricdata.ResourceMetrics, []sdktrace.ReadO
 	ctx := context.Background()
 	sink := storage.NewInstrumentedSink(failingSink{Sink: e.store, fail: func(k storage.Key) bool { return k.Symbol == "ETHUSDT" }}, tel.Metrics)
 	req := collector.Request{Market: collector.Spot, Symbols: []string{"BTCUSDT", "ETHUSDT"}, Intervals: []transform.Interval{"1h"}, Start: now.Add(-6 * time.Hour)}
-	tasks, err := collector.Plan(ctx, req, sink, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tasks := collector.Plan(req, now)
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.DialContext = tel.Metrics.WrapDialer((&net.Dialer{}).DialContext)
 	hc := collector.NewHTTPClient(collector.ClientOptions{Retry: fastRetry, Base: base, Wrap: func(next http.RoundTripper) http.RoundTripper {

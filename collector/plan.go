@@ -9,6 +9,17 @@ import (
 	"github.com/lakehouse-dev/lakehouse/transform"
 )
 
+// Where a task's Start comes from (Task.From).
+const (
+	FromStart    = "start"    // --start
+	FromResume   = "resume"   // after the newest stored candle
+	FromLookback = "lookback" // nothing stored yet: --lookback before the end
+	// FromLake: not known until the task starts. Start is the lookback
+	// start; ResolveStart moves it after the newest stored candle, if any,
+	// and says FromResume or FromLookback.
+	FromLake = "lake"
+)
+
 // Task is one unit of work: the candles of one market/symbol/interval whose
 // open time lies in [Start, End) (ms, on the interval grid).
 type Task struct {
@@ -17,8 +28,7 @@ type Task struct {
 	Interval transform.Interval
 	Start    int64
 	End      int64
-	// From says where Start came from: "start" (--start), "resume" (after
-	// the newest stored candle) or "lookback" (nothing stored yet).
+	// From says where Start comes from: one of the From constants.
 	From string
 }
 
@@ -52,9 +62,11 @@ type Request struct {
 	Lookback  time.Duration
 }
 
-// Plan resolves every symbol x interval of req into a Task, reading only
-// Parquet footers of the lake to find where each series left off.
-func Plan(ctx context.Context, req Request, sink storage.Sink, now time.Time) ([]Task, error) {
+// Plan turns every symbol x interval of req into a Task. It reads nothing:
+// without --start a task is FromLake and finds where its series left off
+// when it starts (ResolveStart), so that only the shard running a series
+// reads its files and a bad file fails that task alone.
+func Plan(req Request, now time.Time) []Task {
 	end := req.End
 	if end.IsZero() || end.After(now) {
 		end = now
@@ -63,24 +75,53 @@ func Plan(ctx context.Context, req Request, sink storage.Sink, now time.Time) ([
 	for _, sym := range req.Symbols {
 		for _, iv := range req.Intervals {
 			t := Task{Market: req.Market, Symbol: sym, Interval: iv, End: iv.Ceil(end)}
-			switch {
-			case !req.Start.IsZero():
-				t.Start, t.From = iv.Ceil(req.Start), "start"
-			default:
-				newest, ok, err := NewestStored(ctx, sink, t.Series())
-				if err != nil {
-					return nil, err
-				}
-				if ok {
-					t.Start, t.From = iv.Next(newest), "resume"
-				} else {
-					t.Start, t.From = iv.Ceil(end.Add(-req.Lookback)), "lookback"
-				}
+			if !req.Start.IsZero() {
+				t.Start, t.From = iv.Ceil(req.Start), FromStart
+			} else {
+				t.Start, t.From = lookbackStart(iv, end, now, req.Lookback), FromLake
 			}
 			tasks = append(tasks, t)
 		}
 	}
-	return tasks, nil
+	return tasks
+}
+
+// lookbackStart is where an empty series starts: the candle open at
+// end - lookback, or earlier so that the range holds at least the last
+// candle closed by now. A lookback shorter than a candle (the CronJob's
+// 6h for 1d, 1w, 1M) would otherwise never store one.
+func lookbackStart(iv transform.Interval, end, now time.Time, lookback time.Duration) int64 {
+	return min(iv.Floor(end.Add(-lookback)), lastClosed(iv, end, now))
+}
+
+// lastClosed is the open time of the newest candle of iv that opens before
+// end and has closed by now.
+func lastClosed(iv transform.Interval, end, now time.Time) int64 {
+	open := iv.Floor(end.Add(-time.Millisecond))
+	if iv.CloseTime(open) >= now.UnixMilli() {
+		open = iv.Floor(time.UnixMilli(open - 1))
+	}
+	return open
+}
+
+// ResolveStart moves the start of a FromLake task after the newest candle
+// stored for its series, reading only Parquet footers, or keeps the
+// lookback start when nothing is stored. Other tasks are returned as they
+// are.
+func ResolveStart(ctx context.Context, sink storage.Sink, t Task) (Task, error) {
+	if t.From != FromLake {
+		return t, nil
+	}
+	newest, ok, err := NewestStored(ctx, sink, t.Series())
+	switch {
+	case err != nil:
+		return t, err
+	case ok:
+		t.Start, t.From = t.Interval.Next(newest), FromResume
+	default:
+		t.From = FromLookback
+	}
+	return t, nil
 }
 
 // NewestStored returns the open time of the newest candle stored for a
@@ -88,7 +129,7 @@ func Plan(ctx context.Context, req Request, sink storage.Sink, now time.Time) ([
 func NewestStored(ctx context.Context, sink storage.Sink, s storage.Series) (int64, bool, error) {
 	keys, err := sink.List(ctx, s)
 	if err != nil {
-		return 0, false, err
+		return 0, false, fmt.Errorf("find where %s/%s/%s left off: %w", s.Market, s.Interval, s.Symbol, err)
 	}
 	for i := len(keys) - 1; i >= 0; i-- {
 		fm, err := sink.Meta(ctx, keys[i])
@@ -103,7 +144,7 @@ func NewestStored(ctx context.Context, sink storage.Sink, s storage.Series) (int
 		}
 		rec, _, err := sink.Read(ctx, keys[i])
 		if err != nil {
-			return 0, false, err
+			return 0, false, fmt.Errorf("find where %s/%s/%s left off: %w", s.Market, s.Interval, s.Symbol, err)
 		}
 		_, last, ok := transform.TimeRange(rec)
 		rec.Release()

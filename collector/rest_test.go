@@ -161,10 +161,11 @@ func TestLookbackWhenNothingStored(t *testing.T) {
 	if res[0].Task.From != "lookback" {
 		t.Fatalf("start from %s", res[0].Task.From)
 	}
-	want := e.expected(t, collector.Spot, "BTCUSDT", "1m", now.Add(-24*time.Hour), now)
+	// From the candle open 24h ago (Floor, not Ceil) to the last closed one.
+	want := e.expected(t, collector.Spot, "BTCUSDT", "1m", now.Add(-24*time.Hour).Truncate(time.Minute), now)
 	sameKlines(t, e.stored(t, collector.Spot, "BTCUSDT", "1m"), want)
-	if len(want) != 1439 {
-		t.Errorf("24h of closed 1m candles = %d, want 1439", len(want))
+	if len(want) != 1440 {
+		t.Errorf("24h of closed 1m candles = %d, want 1440", len(want))
 	}
 }
 

@@ -27,13 +27,12 @@ const (
 
 // TaskResult is the outcome of one task, for the summary.
 type TaskResult struct {
-	Task     Task
-	Status   string
-	Fetched  int // closed candles received in range
-	Added    int // candles new to the lake
-	Replaced int // stored candles Binance changed
-	// Rejected counts the rows not stored per reason, with the first few.
-	Rejected    transform.Rejections
+	Task        Task
+	Status      string
+	Fetched     int // closed candles received in range
+	Added       int // candles new to the lake
+	Replaced    int // stored candles Binance changed
+	Rejected    []*transform.RowError
 	OpenSkipped int   // still-open candles not stored
 	First       int64 // open time of the first candle received (ms), 0 if none
 	Last        int64 // open time of the last candle received
@@ -101,6 +100,9 @@ func (r *Runner) Run(ctx context.Context, tasks []Task) []TaskResult {
 
 func (r *Runner) runTask(ctx context.Context, t Task) (res TaskResult) {
 	started := time.Now()
+	// Where the series left off is read here, in the task, so that a bad
+	// file fails this task and no other.
+	t, startErr := ResolveStart(ctx, r.Sink, t)
 	res = TaskResult{Task: t, Status: StatusOK}
 	ctx, tt, endTask := r.instrumentTask(ctx, t)
 	defer func() {
@@ -113,6 +115,10 @@ func (r *Runner) runTask(ctx context.Context, t Task) (res TaskResult) {
 		}
 		endTask(&res)
 	}()
+	if startErr != nil {
+		res.Err = startErr
+		return res
+	}
 	if t.Empty() {
 		return res
 	}
@@ -130,7 +136,7 @@ func (r *Runner) runTask(ctx context.Context, t Task) (res TaskResult) {
 	flushErr := w.flush(fctx)
 	behindErr := w.wait()
 	slices.Sort(res.Files) // files written behind finish in any order
-	res.Rejected.Merge(&w.b.Rejected)
+	res.Rejected = append(res.Rejected, w.b.Rejected...)
 	res.Err = errors.Join(fetchErr, flushErr, behindErr)
 	return res
 }

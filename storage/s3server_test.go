@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lakehouse-dev/lakehouse/internal/testenv"
 	"github.com/lakehouse-dev/lakehouse/storage"
 )
 
@@ -29,7 +28,7 @@ func restartableVersitygw(t *testing.T) (storage.Backend, func()) {
 	shared := testS3Server(t)
 	bin := os.Getenv("LAKEHOUSE_TEST_S3_VERSITYGW")
 	if bin == "" {
-		testenv.Missing(t, testenv.S3, "LAKEHOUSE_TEST_S3_VERSITYGW unset: no server binary to restart")
+		t.Skip("LAKEHOUSE_TEST_S3_VERSITYGW unset: no server binary to restart")
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
