@@ -13,6 +13,7 @@ package inflate
 
 import (
 	"encoding/binary"
+	"errors"
 	"io"
 	"math/bits"
 	"sync"
@@ -214,33 +215,37 @@ type Reader struct {
 	lit     *[litTableSize]uint32
 	dist    *[distTableSize]uint32
 	err     error
-	closed  bool
+	buf     *[defaultBufSize]byte // out's pooled array, until Close
 	ownLit  [litTableSize]uint32
 	ownDist [distTableSize]uint32
 	clTable [1 << clBits]uint32
 	lens    [286 + 30]uint8
 }
 
-var pool = sync.Pool{New: func() any { return &Reader{out: make([]byte, defaultBufSize)} }}
+// bufPool holds output buffers: allocating and faulting in 512 KiB per
+// zip entry would cost more than small files take to decode. Only the
+// buffer is pooled, never the Reader: a Reader closed twice, or used after
+// Close, then reaches no buffer that another Reader owns.
+var bufPool = sync.Pool{New: func() any { return new([defaultBufSize]byte) }}
 
-// NewReader decodes the stream in in. Close returns the reader's buffers
-// for reuse; in must not change while the reader is in use.
+// ErrClosed is returned by Read after Close.
+var ErrClosed = errors.New("inflate: read after Close")
+
+// NewReader decodes the stream in in. Close returns the reader's output
+// buffer for reuse; in must not change while the reader is in use.
 func NewReader(in []byte) *Reader {
-	d := pool.Get().(*Reader)
-	d.reset(in)
-	return d
+	buf := bufPool.Get().(*[defaultBufSize]byte)
+	return &Reader{in: in, out: buf[:], buf: buf}
 }
 
-func (d *Reader) reset(in []byte) {
-	*d = Reader{in: in, out: d.out}
-}
-
-// Close releases the reader; it must not be used afterwards.
+// Close releases the reader's buffers; later Reads fail with ErrClosed.
+// Closing again does nothing.
 func (d *Reader) Close() error {
-	if !d.closed && len(d.out) == defaultBufSize {
-		d.closed, d.in = true, nil
-		pool.Put(d)
+	if d.buf != nil {
+		bufPool.Put(d.buf)
 	}
+	d.buf, d.out, d.in = nil, nil, nil
+	d.r, d.w, d.err = 0, 0, ErrClosed
 	return nil
 }
 
