@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lakehouse-dev/lakehouse/collector/binancetest"
+	"github.com/lakehouse-dev/lakehouse/internal/testenv"
 	"github.com/lakehouse-dev/lakehouse/transform"
 )
 
@@ -20,10 +21,7 @@ func duckdb(t *testing.T, sql string) []map[string]any {
 	t.Helper()
 	script, _ := filepath.Abs("../tools/duckdb/query.mjs")
 	if _, err := os.Stat(filepath.Join(filepath.Dir(script), "node_modules/@duckdb/node-api")); err != nil {
-		if os.Getenv("LAKEHOUSE_REQUIRE_DUCKDB") == "1" {
-			t.Fatalf("DuckDB reader not installed (run make test): %v", err)
-		}
-		t.Skip("DuckDB reader not installed; `make test` installs it")
+		testenv.Missing(t, testenv.DuckDB, err.Error())
 	}
 	out, err := exec.Command("node", script, sql).Output()
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/lakehouse-dev/lakehouse/internal/testenv"
 	"github.com/lakehouse-dev/lakehouse/storage"
 	"github.com/lakehouse-dev/lakehouse/transform"
 )
@@ -30,10 +31,7 @@ func newS3Lake(t *testing.T) s3Lake {
 	t.Helper()
 	l := s3Lake{endpoint: os.Getenv("LAKEHOUSE_TEST_S3_ENDPOINT"), bucket: os.Getenv("LAKEHOUSE_TEST_S3_BUCKET")}
 	if l.endpoint == "" || l.bucket == "" {
-		if os.Getenv("LAKEHOUSE_REQUIRE_SERVERS") == "1" {
-			t.Fatal("no S3 server: LAKEHOUSE_TEST_S3_ENDPOINT/BUCKET unset (run under tools/s3/run-with.sh)")
-		}
-		t.Skip("no S3 server; run under tools/s3/run-with.sh (make test does)")
+		testenv.Missing(t, testenv.S3, "LAKEHOUSE_TEST_S3_ENDPOINT/BUCKET unset")
 	}
 	b := make([]byte, 6)
 	rand.Read(b)

@@ -1,11 +1,9 @@
 package cmd
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -29,7 +27,7 @@ func parquetFiles(t *testing.T, dir string, strict bool) []string {
 			return nil
 		}
 		if !strings.HasSuffix(p, ".parquet") {
-			if strict {
+			if strict && fi.Name() != ".lakehouse.lock" { // a folder's lock file stays by design (storage/lock.go)
 				t.Errorf("left behind: %s", p)
 			}
 			return nil
@@ -62,60 +60,85 @@ func assertParquetComplete(t *testing.T, dir string, strict bool) (*storage.Stor
 	return store, len(files)
 }
 
+// The first SIGTERM lands at a known point: each of the two running tasks
+// (--concurrency 2) has stored December and is waiting for the fake to
+// answer its request for candles from mid-January on. Those two keep what
+// they have (December, and January up to the parked page), the other two never
+// start, and the next run completes the data.
 func TestSIGTERMStopsCleanlyAndNextRunCompletes(t *testing.T) {
 	bin := buildLakehouse(t)
 	fake := newFake(t)
-	// Slow pages stretch the run so the signal lands mid-run.
-	fake.Inject("/api/v3/klines", 400, binancetest.Slow(60*time.Millisecond))
+	jan, mid := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 1, 15, 0, 0, 0, 0, time.UTC)
+	gate := fake.Hold(binancetest.KlinesFrom(mid))
+	// Pages of 1000 candles from December 1: the parked request is the
+	// first page starting on or after mid.
+	held := time.Date(2023, 12, 1, 0, 0, 0, 0, time.UTC)
+	for held.Before(mid) {
+		held = held.Add(1000 * time.Minute)
+	}
+	t.Cleanup(gate.Release) // before the fake closes
 	dir := t.TempDir()
-	args := []string{"collect", "--symbols", "BTCUSDT,ETHUSDT,BNBUSDT,SOLUSDT", "--timeframes", "1m", "--start", "2023-12-01", "--end", "2024-03-01",
+	symbols := []string{"BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT"}
+	p := startLakehouse(t, bin, nil, "collect", "--symbols", strings.Join(symbols, ","), "--timeframes", "1m", "--start", "2023-12-01", "--end", "2024-03-01",
 		"--concurrency", "2", "--output", dir, "--binance-api-url", fake.URL(), "--summary", "json",
-		"--source", "api", "--binance-archive-url", fake.URL()} // REST pages, slowed down; never the real archive
-	cmd := exec.Command(bin, args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for len(parquetFiles(t, dir, false)) < 2 {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("no files written in time\n%s", stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("SIGTERM did not stop the run")
-	}
-	if code := cmd.ProcessState.ExitCode(); code != ExitFailed {
-		t.Fatalf("exit %d after SIGTERM, want 1\n%s", code, stderr.String())
+		"--source", "api", "--binance-archive-url", fake.URL()) // REST pages; never the real archive
+	p.await(t, "both running tasks asking for mid-January", gate.Arrived(2))
+	p.sigterm(t)
+	p.awaitExit(t, time.Minute, "SIGTERM")
+	if code := p.cmd.ProcessState.ExitCode(); code != ExitFailed {
+		t.Fatalf("exit %d after SIGTERM, want 1\n%s", code, p.stderr)
 	}
 	var s jsonSummary
-	if err := jsonUnmarshal(stdout.Bytes(), &s); err != nil || len(s.Tasks) != 4 {
-		t.Fatalf("no partial summary on stdout: %v\n%s", err, stdout.String())
+	if err := jsonUnmarshal([]byte(p.stdout.String()), &s); err != nil || len(s.Tasks) != 4 {
+		t.Fatalf("no partial summary on stdout: %v\n%s", err, p.stdout)
+	}
+	if s.Failed != 4 {
+		t.Errorf("%d tasks failed, want all 4 (2 interrupted, 2 never started)", s.Failed)
 	}
 
-	// Every file left is complete and readable.
+	// Every file left is complete and readable: December and the part of
+	// January before the parked request, for the two tasks that ran.
 	store, files := assertParquetComplete(t, dir, true)
-	if files >= 4*3 {
-		t.Fatalf("the run was not interrupted: %d files", files)
+	if files != 4 {
+		t.Fatalf("%d files after the signal, want 4 (2 series x December and part of January)", files)
+	}
+	var interrupted int
+	for _, task := range s.Tasks {
+		if len(task.Files) == 0 {
+			continue
+		}
+		interrupted++
+		if len(task.Files) != 2 {
+			t.Errorf("%s wrote %v, want December and January", task.Symbol, task.Files)
+		}
+		k, ok := storage.ParseKey(filepath.ToSlash(task.Files[len(task.Files)-1]))
+		if !ok {
+			t.Fatalf("%s: unexpected file %s", task.Symbol, task.Files[len(task.Files)-1])
+		}
+		rec, _, err := store.Read(context.Background(), k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := transform.Rows(rec)
+		rec.Release()
+		first, last := time.UnixMilli(rows[0].OpenTime).UTC(), time.UnixMilli(rows[len(rows)-1].OpenTime).UTC()
+		if !first.Equal(jan) || !last.Equal(held.Add(-time.Minute)) || len(rows) != int(last.Sub(first)/time.Minute)+1 {
+			t.Errorf("%s January: %d candles %v..%v, want every minute from %v to before the parked request's %v", task.Symbol, len(rows), first, last, jan, held)
+		}
+	}
+	if interrupted != 2 {
+		t.Errorf("%d tasks wrote files, want the 2 that were running", interrupted)
 	}
 
 	// The next run (no --start: resume) completes the data.
-	resume := []string{"collect", "--symbols", "BTCUSDT,ETHUSDT,BNBUSDT,SOLUSDT", "--timeframes", "1m", "--end", "2024-03-01", "--lookback", "91d", // = from 2023-12-01 where nothing is stored
+	gate.Release()
+	resume := []string{"collect", "--symbols", strings.Join(symbols, ","), "--timeframes", "1m", "--end", "2024-03-01", "--lookback", "91d", // = from 2023-12-01 where nothing is stored
 		"--output", dir, "--binance-api-url", fake.URL()}
 	if r := run(t, nil, resume...); r.code != ExitOK {
 		t.Fatalf("resume: exit %d\n%s%s", r.code, r.out, r.err)
 	}
 	start, end := time.Date(2023, 12, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
-	for _, sym := range []string{"BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT"} {
+	for _, sym := range symbols {
 		var got []transform.Kline
 		keys, _ := store.List(context.Background(), storage.Series{Market: "spot", Interval: "1m", Symbol: sym})
 		for _, k := range keys {
@@ -141,55 +164,32 @@ func TestSIGTERMStopsCleanlyAndNextRunCompletes(t *testing.T) {
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
+// After the first signal the process finishes its files and flushes
+// telemetry; a second signal must end it at once. The telemetry goes to an
+// endpoint that never answers, so the process is known to be still busy
+// (the flush lasts --telemetry-timeout) when the second signal arrives.
 func TestSecondSignalExitsAtOnce(t *testing.T) {
 	bin := buildLakehouse(t)
 	fake := newFake(t)
-	fake.Inject("/api/v3/klines", 400, binancetest.Slow(40*time.Millisecond))
+	// 1s candles, one file a day: the signal lands with the first day
+	// stored and half of the second in memory.
+	gate := fake.Hold(binancetest.KlinesFrom(time.Date(2024, 3, 2, 12, 0, 0, 0, time.UTC)))
+	t.Cleanup(gate.Release)
 	dir := t.TempDir()
-	// 1s candles: a day's file is 86,400 rows, so finishing the file in
-	// flight after the first signal takes a while.
-	cmd := exec.Command(bin, "collect", "--symbols", "BTCUSDT", "--timeframes", "1s", "--start", "2024-03-01", "--end", "2024-03-04",
-		"--output", dir, "--binance-api-url", fake.URL(), "--source", "api", "--binance-archive-url", fake.URL())
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for len(parquetFiles(t, dir, false)) < 1 {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatal("no file written in time")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	time.Sleep(time.Second) // well into the next day's file
-	cmd.Process.Signal(syscall.SIGTERM)
-	// Wait until the first signal was handled, then send the second.
-	buf := make([]byte, 4096)
-	var seen strings.Builder
-	for !strings.Contains(seen.String(), "signal again to exit at once") {
-		n, err := stderr.Read(buf)
-		seen.Write(buf[:n])
-		if err != nil {
-			t.Fatalf("stderr ended before the interrupt notice: %v\n%s", err, seen.String())
-		}
-	}
-	cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("a second SIGTERM did not end the process at once")
-	}
+	p := startLakehouse(t, bin, nil, "collect", "--symbols", "BTCUSDT", "--timeframes", "1s", "--start", "2024-03-01", "--end", "2024-03-04",
+		"--output", dir, "--binance-api-url", fake.URL(), "--source", "api", "--binance-archive-url", fake.URL(),
+		"--otlp-endpoint", silentOTLP(t), "--telemetry-timeout", "10m")
+	p.await(t, "the request for the second half of March 2", gate.Arrived(1))
+	p.sigterm(t)
+	p.awaitStderr(t, "signal again to exit at once")
+	p.sigterm(t)
+	p.awaitExit(t, 10*time.Second, "a second SIGTERM")
 	// Killed by the signal itself, not a graceful exit 1.
-	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGTERM {
-		t.Fatalf("process ended with %v, want death by the second SIGTERM", cmd.ProcessState)
+	if ws, ok := p.cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGTERM {
+		t.Fatalf("process ended with %v, want death by the second SIGTERM\n%s", p.cmd.ProcessState, p.stderr)
 	}
-	// Whatever is named .parquet is complete.
-	assertParquetComplete(t, dir, false)
+	// Whatever is named .parquet is complete; March 1 was stored before.
+	if _, files := assertParquetComplete(t, dir, false); files < 1 {
+		t.Errorf("March 1 is not stored")
+	}
 }

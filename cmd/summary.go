@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -12,25 +15,30 @@ import (
 
 // taskSummary is one task in the JSON summary.
 type taskSummary struct {
-	Market       string   `json:"market"`
-	Symbol       string   `json:"symbol"`
-	Interval     string   `json:"interval"`
-	Status       string   `json:"status"`
-	RangeStart   string   `json:"range_start"`
-	RangeEnd     string   `json:"range_end"`
-	StartFrom    string   `json:"start_from"`
-	FirstCandle  string   `json:"first_candle,omitempty"`
-	LastCandle   string   `json:"last_candle,omitempty"`
-	Fetched      int      `json:"rows_fetched"`
-	Added        int      `json:"rows_added"`
-	Replaced     int      `json:"rows_replaced"`
-	Rejected     int      `json:"rows_rejected"`
-	RejectedRows []string `json:"rejected,omitempty"`
-	OpenSkipped  int      `json:"open_candles_skipped"`
-	Files        []string `json:"files_written"`
-	Bytes        int64    `json:"bytes_written"`
-	DurationSec  float64  `json:"duration_seconds"`
-	Error        string   `json:"error,omitempty"`
+	Market      string `json:"market"`
+	Symbol      string `json:"symbol"`
+	Interval    string `json:"interval"`
+	Status      string `json:"status"`
+	RangeStart  string `json:"range_start"`
+	RangeEnd    string `json:"range_end"`
+	StartFrom   string `json:"start_from"`
+	FirstCandle string `json:"first_candle,omitempty"`
+	LastCandle  string `json:"last_candle,omitempty"`
+	Fetched     int    `json:"rows_fetched"`
+	Added       int    `json:"rows_added"`
+	Replaced    int    `json:"rows_replaced"`
+	Rejected    int    `json:"rows_rejected"`
+	// RejectedByReason counts the rejected rows per reason (validate.go's
+	// error types); RejectedExamples names the first few of each reason
+	// (transform.MaxRejectionExamples), so the summary stays small however
+	// many rows are rejected. Both are present, empty, when none are.
+	RejectedByReason map[string]int `json:"rejected_by_reason"`
+	RejectedExamples []string       `json:"rejected_examples"`
+	OpenSkipped      int            `json:"open_candles_skipped"`
+	Files            []string       `json:"files_written"`
+	Bytes            int64          `json:"bytes_written"`
+	DurationSec      float64        `json:"duration_seconds"`
+	Error            string         `json:"error,omitempty"`
 }
 
 type runSummary struct {
@@ -50,7 +58,7 @@ func summarize(results []collector.TaskResult, d time.Duration) runSummary {
 		ts := taskSummary{
 			Market: string(r.Task.Market), Symbol: r.Task.Symbol, Interval: r.Task.Interval.String(),
 			Status: r.Status, RangeStart: ms(r.Task.Start), RangeEnd: ms(r.Task.End), StartFrom: r.Task.From,
-			Fetched: r.Fetched, Added: r.Added, Replaced: r.Replaced, Rejected: len(r.Rejected),
+			Fetched: r.Fetched, Added: r.Added, Replaced: r.Replaced, Rejected: r.Rejected.Total(),
 			OpenSkipped: r.OpenSkipped, Files: r.Files, Bytes: r.Bytes, DurationSec: r.Duration.Seconds(),
 		}
 		if ts.Files == nil {
@@ -59,8 +67,13 @@ func summarize(results []collector.TaskResult, d time.Duration) runSummary {
 		if r.Fetched > 0 {
 			ts.FirstCandle, ts.LastCandle = ms(r.First), ms(r.Last)
 		}
-		for _, rej := range r.Rejected {
-			ts.RejectedRows = append(ts.RejectedRows, rej.Error())
+		ts.RejectedByReason = map[string]int{}
+		for reason, n := range r.Rejected.ByReason() {
+			ts.RejectedByReason[reason] = n
+		}
+		ts.RejectedExamples = []string{}
+		for _, rej := range r.Rejected.Examples() {
+			ts.RejectedExamples = append(ts.RejectedExamples, rej.Error())
 		}
 		if r.Err != nil {
 			ts.Error = oneLine(r.Err)
@@ -98,11 +111,23 @@ func printSummary(w io.Writer, format string, results []collector.TaskResult, d 
 		if t.Error != "" {
 			fmt.Fprintf(w, "FAILED %s %s %s: %s\n", t.Market, t.Symbol, t.Interval, t.Error)
 		}
-		for _, r := range t.RejectedRows {
+		if t.Rejected > 0 {
+			fmt.Fprintf(w, "REJECTED %s %s %s: %d rows (%s)\n", t.Market, t.Symbol, t.Interval, t.Rejected, reasonCounts(t.RejectedByReason))
+		}
+		for _, r := range t.RejectedExamples {
 			fmt.Fprintf(w, "REJECTED %s %s %s: %s\n", t.Market, t.Symbol, t.Interval, r)
 		}
 	}
 	fmt.Fprintf(w, "%d tasks: %d ok, %d failed; %d rows added, %d files written in %s\n",
 		len(s.Tasks), s.OK, s.Failed, s.RowsAdded, s.Files, d.Round(time.Millisecond))
 	return nil
+}
+
+// reasonCounts formats rejected rows per reason, e.g. "ohlc 3, parse 1".
+func reasonCounts(by map[string]int) string {
+	parts := make([]string, 0, len(by))
+	for _, reason := range slices.Sorted(maps.Keys(by)) {
+		parts = append(parts, fmt.Sprintf("%s %d", reason, by[reason]))
+	}
+	return strings.Join(parts, ", ")
 }

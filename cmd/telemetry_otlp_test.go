@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lakehouse-dev/lakehouse/internal/testenv"
 	"github.com/lakehouse-dev/lakehouse/telemetry"
 )
 
@@ -18,10 +19,7 @@ func otlpCollector(t *testing.T) (endpoint, dir string) {
 	t.Helper()
 	endpoint, dir = os.Getenv("LAKEHOUSE_TEST_OTLP_ENDPOINT"), os.Getenv("LAKEHOUSE_TEST_OTLP_DIR")
 	if endpoint == "" || dir == "" {
-		if os.Getenv("LAKEHOUSE_REQUIRE_SERVERS") == "1" {
-			t.Fatal("no OpenTelemetry Collector: LAKEHOUSE_TEST_OTLP_ENDPOINT/DIR unset (run under tools/otelcol/run-with.sh)")
-		}
-		t.Skip("no OpenTelemetry Collector (run under tools/otelcol/run-with.sh)")
+		testenv.Missing(t, testenv.OTLP, "LAKEHOUSE_TEST_OTLP_ENDPOINT/DIR unset")
 	}
 	return endpoint, dir
 }

@@ -6,62 +6,46 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/lakehouse-dev/lakehouse/collector/binancetest"
+	"github.com/lakehouse-dev/lakehouse/internal/testenv"
 )
 
 // A CronJob is stopped with SIGTERM: the process must still flush its
-// metrics and spans before it exits.
+// metrics and spans before it exits. The signal lands while the fake holds
+// the run's first klines request, so the run is known to be mid-task.
 func TestSIGTERMFlushesTelemetry(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
 	endpoint, dir := os.Getenv("LAKEHOUSE_TEST_OTLP_ENDPOINT"), os.Getenv("LAKEHOUSE_TEST_OTLP_DIR")
 	fake := newFake(t)
-	fake.Inject("/api/v3/klines", 1, binancetest.Slow(time.Minute))
+	gate := fake.Hold(binancetest.KlinesFrom(time.UnixMilli(0)))
+	t.Cleanup(gate.Release) // before the fake closes
 	service := uniqueService(t)
 	args := []string{"collect", "--symbols", "BTCUSDT", "--timeframes", "1h", "--start", "2024-03-14", "--output", t.TempDir(),
 		"--binance-api-url", fake.URL(), "--source", "api", "--console-export", "--telemetry-timeout", "5s"}
 	if endpoint != "" {
 		args = append(args, "--otlp-endpoint", endpoint)
 	}
-	cmd := exec.Command(buildLakehouse(t), args...)
-	cmd.Env = append(os.Environ(), "OTEL_SERVICE_NAME="+service)
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill() })
-	// The klines request is held by the fake once the run has started.
-	waitFor(t, "the run to start", func() bool { return strings.Contains(stderr.String(), "collect starting") })
-	time.Sleep(300 * time.Millisecond)
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	var err error
-	select {
-	case err = <-done:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("no exit 30s after SIGTERM:\n%s", stderr.String())
-	}
+	p := startLakehouse(t, buildLakehouse(t), []string{"OTEL_SERVICE_NAME=" + service}, args...)
+	p.await(t, "the run's klines request", gate.Arrived(1))
+	p.sigterm(t)
+	p.awaitExit(t, 30*time.Second, "SIGTERM")
 	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != ExitFailed {
-		t.Fatalf("exit %v, want 1 (interrupted)\n%s", err, stderr.String())
+	if !errors.As(p.err, &exit) || exit.ExitCode() != ExitFailed {
+		t.Fatalf("exit %v, want 1 (interrupted)\n%s", p.err, p.stderr)
 	}
-	out := stderr.String()
+	out := p.stderr.String()
 	for _, want := range []string{`"Name":"collect"`, `"Name":"task"`, "metrics digest:", "crypto_workflow_executions_total"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("after SIGTERM stderr lacks %q:\n%s", want, out)
 		}
 	}
-	if endpoint == "" {
-		return // the console shows the flush ran; OTLP needs the collector
+	if endpoint == "" { // the console showed the flush ran; OTLP needs the collector
+		testenv.Missing(t, testenv.OTLP, "LAKEHOUSE_TEST_OTLP_ENDPOINT unset: the export to a collector after SIGTERM is untested")
 	}
 	waitFor(t, "the interrupted run's spans at the collector", func() bool {
 		for _, line := range readLines[otlpTracesLine](t, filepath.Join(dir, "traces.jsonl")) {

@@ -87,7 +87,7 @@ const archiveAttempts = 2
 type fileBatch struct {
 	rec      arrow.RecordBatch // nil when the file failed
 	stats    fileStats
-	rejected []*transform.RowError
+	rejected transform.Rejections
 	err      error
 }
 

@@ -119,8 +119,8 @@ func okResults(t testing.TB, res []collector.TaskResult) {
 		if r.Err != nil || r.Status == collector.StatusFailed {
 			t.Fatalf("task %s: %s %v", r.Task, r.Status, r.Err)
 		}
-		if len(r.Rejected) > 0 {
-			t.Fatalf("task %s rejected %v", r.Task, r.Rejected)
+		if r.Rejected.Total() > 0 {
+			t.Fatalf("task %s rejected %d: %v", r.Task, r.Rejected.Total(), r.Rejected.Examples())
 		}
 	}
 }

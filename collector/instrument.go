@@ -92,7 +92,7 @@ func (r *Runner) instrumentTask(ctx context.Context, task Task) (context.Context
 			t.Metrics.SetFreshness(string(task.Market), task.Symbol, task.Interval.String(), task.Interval.CloseTime(res.Last))
 		}
 		span.SetAttributes(attribute.String("lakehouse.status", res.Status), attribute.Int("lakehouse.rows.fetched", res.Fetched),
-			attribute.Int("lakehouse.rows.added", res.Added), attribute.Int("lakehouse.rows.rejected", len(res.Rejected)),
+			attribute.Int("lakehouse.rows.added", res.Added), attribute.Int("lakehouse.rows.rejected", res.Rejected.Total()),
 			attribute.Int("lakehouse.files.written", len(res.Files)))
 		telemetry.EndSpan(span, res.Err)
 	}
@@ -151,33 +151,36 @@ func sourceKind(src Source) string {
 
 // pageMark is the state of a task before a page is transformed.
 type pageMark struct {
-	start             time.Time
-	store             time.Duration
-	fetched, rejected int
+	start    time.Time
+	store    time.Duration
+	fetched  int
+	rejected []transform.ReasonCount // the builder's counts before the page
 }
 
 func (tt *taskTelemetry) pageStart(w *taskWriter) pageMark {
-	return pageMark{start: time.Now(), store: tt.storeTime, fetched: w.res.Fetched, rejected: len(w.b.Rejected)}
+	return pageMark{start: time.Now(), store: tt.storeTime, fetched: w.res.Fetched, rejected: w.b.Rejected.Counts()}
 }
 
 // pageDone records the transform of one page (validation into the Arrow
 // builder): duration without any store it triggered, rows accepted, and
-// rows rejected by error type.
+// rows rejected per error type (one measurement per type and page, not
+// per row).
 func (tt *taskTelemetry) pageDone(w *taskWriter, m pageMark) {
 	ctx := w.ctx
 	d := time.Since(m.start) - (tt.storeTime - m.store)
 	tt.transformTime += d
-	rejected := w.b.Rejected[m.rejected:]
+	rejected := 0
+	w.b.Rejected.CountsSince(m.rejected, func(reason string, n int) {
+		rejected += n
+		tt.t.Metrics.RecordRejected(ctx, "transform", reason, n)
+	})
 	rows := w.res.Fetched - m.fetched
 	tt.t.Metrics.RecordStage(ctx, "transform", d, rows)
-	tt.series.RecordIngested(ctx, rows-len(rejected))
-	for _, e := range rejected {
-		tt.t.Metrics.RecordRejected(ctx, "transform", e.Type, 1)
-	}
+	tt.series.RecordIngested(ctx, rows-rejected)
 	// One span per page (1000 candles), opened after the fact so that
 	// nothing is traced per row.
 	_, span := tt.t.Tracer.Start(ctx, "transform", trace.WithTimestamp(m.start),
-		trace.WithAttributes(attribute.Int("lakehouse.rows", rows), attribute.Int("lakehouse.rows.rejected", len(rejected))))
+		trace.WithAttributes(attribute.Int("lakehouse.rows", rows), attribute.Int("lakehouse.rows.rejected", rejected)))
 	span.End()
 }
 
@@ -210,10 +213,10 @@ func (r *Runner) instrumentArchiveFile(ctx context.Context, f ArchiveFile) func(
 	start := time.Now()
 	return func(fb fileBatch) {
 		t.Metrics.RecordStage(ctx, "fetch_archive", time.Since(start), fb.stats.fetched)
-		for _, e := range fb.rejected {
-			t.Metrics.RecordRejected(ctx, "transform", e.Type, 1)
-		}
-		span.SetAttributes(attribute.Int("lakehouse.rows.received", fb.stats.fetched), attribute.Int("lakehouse.rows.rejected", len(fb.rejected)))
+		fb.rejected.CountsSince(nil, func(reason string, n int) {
+			t.Metrics.RecordRejected(ctx, "transform", reason, n)
+		})
+		span.SetAttributes(attribute.Int("lakehouse.rows.received", fb.stats.fetched), attribute.Int("lakehouse.rows.rejected", fb.rejected.Total()))
 		telemetry.EndSpan(span, fb.err)
 	}
 }

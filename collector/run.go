@@ -27,12 +27,13 @@ const (
 
 // TaskResult is the outcome of one task, for the summary.
 type TaskResult struct {
-	Task        Task
-	Status      string
-	Fetched     int // closed candles received in range
-	Added       int // candles new to the lake
-	Replaced    int // stored candles Binance changed
-	Rejected    []*transform.RowError
+	Task     Task
+	Status   string
+	Fetched  int // closed candles received in range
+	Added    int // candles new to the lake
+	Replaced int // stored candles Binance changed
+	// Rejected counts the rows not stored per reason, with the first few.
+	Rejected    transform.Rejections
 	OpenSkipped int   // still-open candles not stored
 	First       int64 // open time of the first candle received (ms), 0 if none
 	Last        int64 // open time of the last candle received
@@ -136,7 +137,7 @@ func (r *Runner) runTask(ctx context.Context, t Task) (res TaskResult) {
 	flushErr := w.flush(fctx)
 	behindErr := w.wait()
 	slices.Sort(res.Files) // files written behind finish in any order
-	res.Rejected = append(res.Rejected, w.b.Rejected...)
+	res.Rejected.Merge(&w.b.Rejected)
 	res.Err = errors.Join(fetchErr, flushErr, behindErr)
 	return res
 }

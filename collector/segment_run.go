@@ -86,7 +86,7 @@ func (r *Runner) fallback(t Task, mode SourceMode, s Segment) []Segment {
 // period is written at once, behind the task, rather than when the next
 // file arrives.
 func (w *taskWriter) addFile(fb fileBatch, end int64) error {
-	w.res.Rejected = append(w.res.Rejected, fb.rejected...)
+	w.res.Rejected.Merge(&fb.rejected)
 	w.res.OpenSkipped += fb.stats.openSkipped
 	if fb.rec.NumRows() == 0 {
 		fb.rec.Release()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/lakehouse-dev/lakehouse/internal/testenv"
 	"github.com/lakehouse-dev/lakehouse/storage"
 	"github.com/lakehouse-dev/lakehouse/storage/storagetest"
 )
@@ -24,10 +25,7 @@ func testS3Server(t *testing.T) s3Server {
 	t.Helper()
 	s := s3Server{endpoint: os.Getenv("LAKEHOUSE_TEST_S3_ENDPOINT"), bucket: os.Getenv("LAKEHOUSE_TEST_S3_BUCKET")}
 	if s.endpoint == "" || s.bucket == "" {
-		if os.Getenv("LAKEHOUSE_REQUIRE_SERVERS") == "1" {
-			t.Fatal("no S3 server: LAKEHOUSE_TEST_S3_ENDPOINT/BUCKET unset (run under tools/s3/run-with.sh)")
-		}
-		t.Skip("no S3 server; run under tools/s3/run-with.sh (make test does)")
+		testenv.Missing(t, testenv.S3, "LAKEHOUSE_TEST_S3_ENDPOINT/BUCKET unset")
 	}
 	return s
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lakehouse-dev/lakehouse/internal/testenv"
 	"github.com/lakehouse-dev/lakehouse/storage"
 )
 
@@ -28,7 +29,7 @@ func restartableVersitygw(t *testing.T) (storage.Backend, func()) {
 	shared := testS3Server(t)
 	bin := os.Getenv("LAKEHOUSE_TEST_S3_VERSITYGW")
 	if bin == "" {
-		t.Skip("LAKEHOUSE_TEST_S3_VERSITYGW unset: no server binary to restart")
+		testenv.Missing(t, testenv.S3, "LAKEHOUSE_TEST_S3_VERSITYGW unset: no server binary to restart")
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -64,7 +64,7 @@ func (r RawKline) Parse() (Kline, error) {
 }
 
 // Builder accumulates validated klines of one interval into Arrow columns.
-// Rows that fail validation are not appended; they are kept in Rejected.
+// Rows that fail validation are not appended; they are counted in Rejected.
 // A Builder is not safe for concurrent use.
 //
 // Every klines column is 8 bytes wide and never null, so the Builder writes
@@ -78,8 +78,9 @@ type Builder struct {
 	cols [numColumns][]uint64 // the buffers' bytes, as many rows as they hold
 	rows int
 
-	// Rejected holds every row that failed parsing or validation.
-	Rejected []*RowError
+	// Rejected counts the rows that failed parsing or validation, by
+	// reason, with the first few of each (bounded however many fail).
+	Rejected Rejections
 }
 
 // NewBuilder returns a Builder for klines of interval iv.
@@ -108,11 +109,11 @@ func (b *Builder) grow(rows int) {
 }
 
 // AppendRaw parses, validates and appends r. It reports whether the row was
-// accepted; a rejected row is recorded in Rejected.
+// accepted; a rejected row is counted in Rejected.
 func (b *Builder) AppendRaw(r RawKline) bool {
 	k, err := r.Parse()
 	if err != nil {
-		b.Rejected = append(b.Rejected, err.(*RowError))
+		b.Rejected.Add(err.(*RowError))
 		return false
 	}
 	return b.Append(k)
@@ -127,7 +128,7 @@ func (b *Builder) Append(k Kline) bool {
 		err = Validate(b.iv, k)
 	}
 	if err != nil {
-		b.Rejected = append(b.Rejected, err)
+		b.Rejected.Add(err)
 		return false
 	}
 	b.appendUnchecked(k)

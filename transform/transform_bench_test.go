@@ -33,7 +33,7 @@ func benchRecord(b *testing.B, mem memory.Allocator, start int64, n int) arrow.R
 	bd.Reserve(n)
 	for _, r := range benchRaw(start, n) {
 		if !bd.AppendRaw(r) {
-			b.Fatalf("rejected: %v", bd.Rejected)
+			b.Fatalf("rejected: %v", bd.Rejected.Examples())
 		}
 	}
 	return bd.NewRecord()

@@ -40,16 +40,19 @@ func TestBuilderValidates(t *testing.T) {
 	b := NewBuilder(mem, iv)
 	defer b.Release()
 	if !b.AppendRaw(good) {
-		t.Fatalf("good row rejected: %v", b.Rejected)
+		t.Fatalf("good row rejected: %v", b.Rejected.Examples())
 	}
 	for _, tc := range cases {
 		if b.AppendRaw(tc.k) {
 			t.Errorf("%s: accepted", tc.name)
 			continue
 		}
-		last := b.Rejected[len(b.Rejected)-1]
-		if last.Type != tc.typ || last.OpenTime != tc.k.OpenTime {
-			t.Errorf("%s: rejected as %s at %d, want %s", tc.name, last.Type, last.OpenTime, tc.typ)
+		found := false
+		for _, e := range b.Rejected.Examples() {
+			found = found || e.Type == tc.typ && e.OpenTime == tc.k.OpenTime
+		}
+		if !found {
+			t.Errorf("%s: not rejected as %s at %d: %v", tc.name, tc.typ, tc.k.OpenTime, b.Rejected.Examples())
 		}
 	}
 	rec := b.NewRecord()
@@ -74,7 +77,7 @@ func TestMergeSortsDedupsAndPrefersNew(t *testing.T) {
 		b := NewBuilder(mem, iv)
 		for _, o := range opens {
 			if !b.AppendRaw(raw(iv, t0+o*h, "10", "20", "5", close)) {
-				t.Fatalf("rejected: %v", b.Rejected)
+				t.Fatalf("rejected: %v", b.Rejected.Examples())
 			}
 		}
 		return b
@@ -174,7 +177,7 @@ func TestMergeCases(t *testing.T) {
 		for _, r := range rows {
 			c := strconv.FormatFloat(r.close, 'f', -1, 64)
 			if !b.AppendRaw(raw(iv, t0+r.min*60_000, "10", "20", "5", c)) {
-				t.Fatalf("rejected: %v", b.Rejected)
+				t.Fatalf("rejected: %v", b.Rejected.Examples())
 			}
 		}
 		return b.NewRecord()

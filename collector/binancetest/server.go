@@ -21,6 +21,7 @@ type Server struct {
 
 	archive archiveState // scripted archive faults
 	zips    zipCache     // recently built archive zips
+	gates   []*Gate      // Hold: requests parked until released
 }
 
 // endpoint is one kind of REST call.
@@ -99,6 +100,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	sw := &statusWriter{ResponseWriter: w, srv: s}
 	defer sw.finish()
+	if !s.passGates(r) {
+		sw.dropped() // the client left while parked
+		return
+	}
 	path := r.URL.Path
 	rt, known := routes[path]
 	known = known && (r.Method == http.MethodGet || r.Method == http.MethodHead)
