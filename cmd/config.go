@@ -4,13 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"sort"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/lakehouse-dev/lakehouse/collector"
 )
 
 // configEntry is one effective setting.
@@ -129,10 +130,11 @@ func redactValue(name, value string) string {
 		}
 		return strings.Join(parts, ",")
 	}
-	if u, err := url.Parse(value); err == nil && u.User != nil {
-		if _, has := u.User.Password(); has {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
-			return strings.Replace(u.String(), "xxxxx", redacted, 1)
+	// URLs: the whole user:password@ (a user name alone can be a token),
+	// also when the URL does not parse.
+	if strings.Contains(value, "://") {
+		if shown, ok := collector.RedactUserinfo(value); ok {
+			return shown
 		}
 	}
 	return value

@@ -22,8 +22,16 @@ const (
 
 // applySettings fills every flag the user did not set on the command line:
 // first from LAKEHOUSE_<FLAG> (dashes become underscores), then from the
-// --config YAML file, and records where each value came from.
+// --config YAML file, and records where each value came from. URLs with
+// credentials are refused once all sources are applied (urlcreds.go).
 func (g *globalOptions) applySettings(c *cobra.Command, getenv func(string) string) error {
+	if err := g.fillSettings(c, getenv); err != nil {
+		return err
+	}
+	return g.refuseURLCredentials(c.Flags(), getenv)
+}
+
+func (g *globalOptions) fillSettings(c *cobra.Command, getenv func(string) string) error {
 	g.sources = map[string]string{}
 	flags := c.Flags()
 	var errs []error

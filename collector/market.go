@@ -68,13 +68,36 @@ func ParseSymbol(s string) (string, error) {
 	return sym, nil
 }
 
-// ParseBaseURL checks an http(s) base URL given by the user.
+// ParseBaseURL checks an http(s) base URL given by the user. Credentials
+// (user:password@) are refused: Binance needs none, and a URL is echoed in
+// logs, summaries, spans and Go's own errors (url.Error), where a password
+// would leak.
 func ParseBaseURL(flag, s string) (string, error) {
+	if shown, ok := RedactUserinfo(s); ok {
+		return "", fmt.Errorf("bad URL %q for %s: credentials in the URL are refused (Binance needs none)", shown, flag)
+	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return "", fmt.Errorf("bad URL %q for %s: want http:// or https:// with a host", s, flag)
 	}
 	return strings.TrimRight(s, "/"), nil
+}
+
+// RedactUserinfo returns s with everything between the scheme and the last
+// '@' replaced by <redacted>, and whether s had such a part. It works on
+// text, not on url.Parse's result, so a password that makes the URL
+// unparsable ("https://u:p#ss@host") is hidden too; for the base URLs and
+// endpoints it is used on, any '@' means credentials.
+func RedactUserinfo(s string) (string, bool) {
+	at := strings.LastIndex(s, "@")
+	if at < 0 {
+		return s, false
+	}
+	start := 0
+	if i := strings.Index(s[:at], "://"); i >= 0 {
+		start = i + len("://")
+	}
+	return s[:start] + "<redacted>" + s[at:], true
 }
 
 // requestWeight is Binance's REQUEST_WEIGHT of a GET on path with query q.
