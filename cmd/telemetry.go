@@ -27,7 +27,7 @@ type telemetryOptions struct {
 }
 
 func (t *telemetryOptions) addFlags(f *pflag.FlagSet) {
-	f.StringVar(&t.otlpEndpoint, "otlp-endpoint", "", "OTLP gRPC collector for metrics and traces: host:port (plaintext) or http(s)://host:port (default: OTEL_EXPORTER_OTLP_ENDPOINT; none: no OTLP export)")
+	f.StringVar(&t.otlpEndpoint, "otlp-endpoint", "", "OTLP gRPC collector for metrics and traces: https://host:port (TLS), http://host:port (plaintext) or host:port (TLS unless OTEL_EXPORTER_OTLP_INSECURE=true) (default: OTEL_EXPORTER_OTLP_ENDPOINT; none: no OTLP export)")
 	f.DurationVar(&t.exportInterval, "export-interval", telemetry.DefaultExportInterval, "how often metrics are exported over OTLP and to the console")
 	f.DurationVar(&t.exportTimeout, "export-timeout", telemetry.DefaultExportTimeout, "time limit of one export")
 	f.DurationVar(&t.timeout, "telemetry-timeout", 10*time.Second, "time limit for flushing metrics and spans at exit (also after SIGTERM)")
@@ -52,7 +52,7 @@ func (t *telemetryOptions) validate() error {
 			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 				return usageError("bad --otlp-endpoint %q: want host:port or http(s)://host:port", ep)
 			}
-		} else if _, port, err := net.SplitHostPort(ep); err != nil || port == "" {
+		} else if !telemetry.IsHostPort(ep) {
 			return usageError("bad --otlp-endpoint %q: want host:port or http(s)://host:port", ep)
 		}
 	}

@@ -35,6 +35,7 @@ func TestBadTelemetryFlagsExit2(t *testing.T) {
 	}{
 		{[]string{"--otlp-endpoint", "collector"}, `bad --otlp-endpoint "collector"`},
 		{[]string{"--otlp-endpoint", "grpc://collector:4317"}, `bad --otlp-endpoint "grpc://collector:4317"`},
+		{[]string{"--otlp-endpoint", "collector:otlp"}, `bad --otlp-endpoint "collector:otlp"`},
 		{[]string{"--prometheus-addr", "9464"}, `bad --prometheus-addr "9464"`},
 		{[]string{"--export-interval", "0s"}, "--export-interval 0s: must be positive"},
 		{[]string{"--telemetry-timeout", "-1s"}, "--telemetry-timeout -1s: must be positive"},

@@ -26,9 +26,13 @@ type Config struct {
 	StorageBackend string
 	Layers         string
 
-	// OTLPEndpoint enables OTLP gRPC metrics and traces. Empty: enabled
-	// only when an OTEL_EXPORTER_OTLP_*ENDPOINT variable is set, which the
-	// SDK exporters then read themselves (with OTEL_EXPORTER_OTLP_HEADERS).
+	// OTLPEndpoint enables OTLP gRPC metrics and traces: http://host:port
+	// is plaintext, https://host:port TLS, and a scheme-less host:port TLS
+	// unless OTEL_EXPORTER_OTLP_INSECURE (or _METRICS_/_TRACES_INSECURE) is
+	// true (otlp.go). Empty: enabled only when an
+	// OTEL_EXPORTER_OTLP_*ENDPOINT variable is set, by the same rule. The
+	// SDK exporters read the other OTEL_EXPORTER_OTLP_* variables
+	// (headers, certificates) themselves.
 	OTLPEndpoint   string
 	ExportInterval time.Duration // default 5s
 	ExportTimeout  time.Duration // default 30s

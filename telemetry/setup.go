@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/exporters/stdout/stdoutmetric"
 	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
 	"go.opentelemetry.io/otel/metric"
@@ -80,16 +78,16 @@ func start(ctx context.Context, cfg Config) (*Telemetry, error) {
 		return sdkmetric.WithReader(sdkmetric.NewPeriodicReader(e, sdkmetric.WithInterval(cfg.exportInterval()), sdkmetric.WithTimeout(cfg.exportTimeout())))
 	}
 	if cfg.otlpEnabled() {
-		me, err := otlpmetricgrpc.New(ctx, append(metricEndpoint(cfg.OTLPEndpoint), otlpmetricgrpc.WithTemporalitySelector(OTLPTemporality), otlpmetricgrpc.WithTimeout(cfg.exportTimeout()))...)
+		me, te, err := newOTLPExporters(ctx, &cfg)
 		if err != nil {
-			return nil, fmt.Errorf("OTLP metrics exporter: %w", err)
-		}
-		te, err := otlptracegrpc.New(ctx, append(traceEndpoint(cfg.OTLPEndpoint), otlptracegrpc.WithTimeout(cfg.exportTimeout()))...)
-		if err != nil {
-			return nil, fmt.Errorf("OTLP trace exporter: %w", err)
+			return nil, err
 		}
 		mopts = append(mopts, periodic(me))
 		topts = append(topts, sdktrace.WithBatcher(te, sdktrace.WithExportTimeout(cfg.exportTimeout())))
+		if plain := cfg.cleartextHeaders(); len(plain) > 0 {
+			cfg.Logger.Warn("OTLP headers are sent unencrypted: use an https:// endpoint (or unset OTEL_EXPORTER_OTLP_INSECURE) to protect them",
+				"exports", strings.Join(plain, ", "))
+		}
 	}
 	if cfg.Console != nil {
 		me, err := stdoutmetric.New(stdoutmetric.WithWriter(cfg.Console))
@@ -132,29 +130,6 @@ func start(ctx context.Context, cfg Config) (*Telemetry, error) {
 	}
 	t.Metrics = m
 	return t, nil
-}
-
-// metricEndpoint turns --otlp-endpoint into exporter options: a URL
-// (http:// = plaintext, https:// = TLS) or host:port (plaintext, the usual
-// collector next to the job). Empty: the exporter reads OTEL_* itself.
-func metricEndpoint(ep string) []otlpmetricgrpc.Option {
-	switch {
-	case ep == "":
-		return nil
-	case strings.Contains(ep, "://"):
-		return []otlpmetricgrpc.Option{otlpmetricgrpc.WithEndpointURL(ep)}
-	}
-	return []otlpmetricgrpc.Option{otlpmetricgrpc.WithEndpoint(ep), otlpmetricgrpc.WithInsecure()}
-}
-
-func traceEndpoint(ep string) []otlptracegrpc.Option {
-	switch {
-	case ep == "":
-		return nil
-	case strings.Contains(ep, "://"):
-		return []otlptracegrpc.Option{otlptracegrpc.WithEndpointURL(ep)}
-	}
-	return []otlptracegrpc.Option{otlptracegrpc.WithEndpoint(ep), otlptracegrpc.WithInsecure()}
 }
 
 // PrometheusURL is where the metrics are served, "" if nowhere.

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # run-with.sh CMD ARGS...: build (once) and start a minimal OpenTelemetry
 # Collector on a free loopback port, run CMD with
-#   LAKEHOUSE_TEST_OTLP_ENDPOINT=127.0.0.1:PORT  (OTLP gRPC receiver)
-#   LAKEHOUSE_TEST_OTLP_DIR=DIR                  (metrics.jsonl, traces.jsonl:
-#                                                 one OTLP-JSON line per export)
+#   LAKEHOUSE_TEST_OTLP_ENDPOINT=http://127.0.0.1:PORT  (OTLP gRPC receiver,
+#                                                        plaintext: http://)
+#   LAKEHOUSE_TEST_OTLP_DIR=DIR                         (metrics.jsonl, traces.jsonl:
+#                                                        one OTLP-JSON line per export)
 # then stop the collector and exit with CMD's status.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
@@ -48,7 +49,9 @@ if ! (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 	exit 1
 fi
 
-export LAKEHOUSE_TEST_OTLP_ENDPOINT=127.0.0.1:$port
+# http://: the receiver has no TLS, and a scheme-less host:port means TLS
+# (OpenTelemetry exporter spec, unless OTEL_EXPORTER_OTLP_INSECURE=true).
+export LAKEHOUSE_TEST_OTLP_ENDPOINT=http://127.0.0.1:$port
 export LAKEHOUSE_TEST_OTLP_DIR=$dir
 set +e
 "$@"
