@@ -170,7 +170,7 @@ func (b *LocalBackend) checkPrecondition(target string, cond Precondition) error
 }
 
 // List returns the objects whose names start with prefix, skipping
-// temporary files.
+// temporary files and folder lock files.
 func (b *LocalBackend) List(ctx context.Context, prefix string) ([]ObjectInfo, error) {
 	start := b.path(prefix)
 	if !strings.HasSuffix(prefix, "/") {
@@ -187,7 +187,7 @@ func (b *LocalBackend) List(ctx context.Context, prefix string) ([]ObjectInfo, e
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if d.IsDir() || strings.Contains(d.Name(), tempMarker) {
+		if d.IsDir() || strings.Contains(d.Name(), tempMarker) || d.Name() == lockFileName {
 			return nil
 		}
 		rel, err := filepath.Rel(b.root, p)
