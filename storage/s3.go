@@ -55,11 +55,16 @@ type S3Backend struct {
 	prefix string // "" or ends with "/"
 	logger *slog.Logger
 
-	// noConditional is set once the server rejected a conditional header;
-	// later writes then check preconditions with a HEAD (racy, but said once).
+	// noConditional is set once the server rejected or ignored a
+	// conditional header; later writes then check preconditions with a
+	// HEAD (racy, but said once).
 	noConditional atomic.Bool
 	warnOnce      sync.Once
-	closed        atomic.Bool
+	// probed is set once checkConditional has probed the server.
+	probed  atomic.Bool
+	probeMu sync.Mutex
+
+	closed atomic.Bool
 }
 
 var _ Backend = (*S3Backend)(nil)

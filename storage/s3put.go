@@ -19,23 +19,23 @@ const parquetContentType = "application/vnd.apache.parquet"
 // threshold that is a single PutObject, above it a multipart upload that is
 // aborted on any failure; either way the object appears whole or not at
 // all. cond travels as If-None-Match / If-Match on PutObject and on
-// CompleteMultipartUpload. write may run twice: once more when the server
+// CompleteMultipartUpload. Before the first conditional write the server
+// is probed (s3probe.go). write may run twice: once more when the server
 // turns out not to implement conditional writes.
 func (b *S3Backend) Put(ctx context.Context, name string, write func(io.Writer) error, cond Precondition) (ObjectInfo, error) {
 	if b.closed.Load() {
 		return ObjectInfo{}, fmt.Errorf("write %s: %w", b.where(name), errClosed)
 	}
 	conditional := cond.IfNoneMatch || cond.IfMatch != ""
+	if conditional {
+		b.checkConditional(ctx)
+	}
 	if conditional && b.noConditional.Load() {
 		return b.putChecked(ctx, name, write, cond)
 	}
 	info, err := b.upload(ctx, name, write, cond)
 	if conditional && classifyS3(err) == s3Unsupported {
-		b.noConditional.Store(true)
-		b.warnOnce.Do(func() {
-			b.logger.Warn("the S3 server does not support conditional writes (If-Match/If-None-Match); checking versions before each write instead, so two runs writing the same file at the same moment could lose rows",
-				"bucket", b.bucket)
-		})
+		b.fallBack("it answers 501 NotImplemented to them")
 		return b.putChecked(ctx, name, write, cond)
 	}
 	if err != nil {
