@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/lakehouse-dev/lakehouse/collector/binancetest"
-	"github.com/lakehouse-dev/lakehouse/internal/testenv"
+	"github.com/lakehouse-dev/lakehouse/storage/storagetest/testenv"
 	"github.com/lakehouse-dev/lakehouse/transform"
 )
 

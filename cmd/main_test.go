@@ -3,7 +3,7 @@ package cmd
 import (
 	"testing"
 
-	"github.com/lakehouse-dev/lakehouse/internal/testenv"
+	"github.com/lakehouse-dev/lakehouse/storage/storagetest/testenv"
 )
 
 // TestMain names the tests skipped for want of an S3 server, an

@@ -3,7 +3,7 @@ package storage_test
 import (
 	"testing"
 
-	"github.com/lakehouse-dev/lakehouse/internal/testenv"
+	"github.com/lakehouse-dev/lakehouse/storage/storagetest/testenv"
 )
 
 // TestMain names the tests skipped for want of an S3 server at the end of

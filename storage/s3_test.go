@@ -10,7 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
-	"github.com/lakehouse-dev/lakehouse/internal/testenv"
+	"github.com/lakehouse-dev/lakehouse/storage/storagetest/testenv"
 	"github.com/lakehouse-dev/lakehouse/storage"
 	"github.com/lakehouse-dev/lakehouse/storage/storagetest"
 )

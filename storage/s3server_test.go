@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lakehouse-dev/lakehouse/internal/testenv"
+	"github.com/lakehouse-dev/lakehouse/storage/storagetest/testenv"
 	"github.com/lakehouse-dev/lakehouse/storage"
 )
 
