@@ -16,8 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/lakehouse-dev/lakehouse/storage/storagetest/testenv"
 	"github.com/lakehouse-dev/lakehouse/storage"
+	"github.com/lakehouse-dev/lakehouse/storage/storagetest/testenv"
 	"github.com/lakehouse-dev/lakehouse/transform"
 )
 

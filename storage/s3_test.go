@@ -10,9 +10,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
-	"github.com/lakehouse-dev/lakehouse/storage/storagetest/testenv"
 	"github.com/lakehouse-dev/lakehouse/storage"
 	"github.com/lakehouse-dev/lakehouse/storage/storagetest"
+	"github.com/lakehouse-dev/lakehouse/storage/storagetest/testenv"
 )
 
 // s3Server is the S3-compatible server the tests use, from the env that

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lakehouse-dev/lakehouse/storage/storagetest/testenv"
 	"github.com/lakehouse-dev/lakehouse/storage"
+	"github.com/lakehouse-dev/lakehouse/storage/storagetest/testenv"
 )
 
 // privateVersitygw is a versitygw process of one test, which it may stop
