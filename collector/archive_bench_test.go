@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
@@ -37,6 +38,9 @@ func benchMonthCSV() []byte {
 	}
 	return buf.Bytes()
 }
+
+// benchMonthFile is the archive file benchMonthCSV stands for.
+var benchMonthFile = ArchiveFile{Market: Spot, Symbol: "BTCUSDT", Interval: "1m", Date: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
 
 func benchZip(b testing.TB, csv []byte) []byte {
 	b.Helper()
@@ -82,7 +86,7 @@ func BenchmarkDecodeZipToArrow(b *testing.B) {
 	rows := 0
 	for b.Loop() {
 		bd := transform.NewBuilder(memory.DefaultAllocator, "1m")
-		err := decodeZip(zipped, func(k transform.Kline) error {
+		err := decodeZip(zipped, limitsOf(benchMonthFile), func(k transform.Kline) error {
 			bd.Append(k)
 			return nil
 		})

@@ -2,24 +2,26 @@ package collector
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 )
 
-// maxZipSize bounds one download held in memory. The largest kline zips
-// (a month of 1s candles) are far below it; the CLI never asks for those.
-const maxZipSize = 1 << 30
-
-// get downloads url into memory. The archive client's retry layer has
-// already read the body (retrying 5xx and dropped or truncated
-// transfers), so the zip is held once, never copied.
+// get downloads url into memory, at most limit bytes. The archive client's
+// retry layer reads the body (retrying 5xx and dropped or truncated
+// transfers) and stops at the limit, so the zip is held once, never copied,
+// and an oversized one fails without being read to the end.
 func (a *ArchiveSource) get(ctx context.Context, url string, limit int64) (*memBody, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	req, err := http.NewRequestWithContext(withBodyLimit(ctx, limit), http.MethodGet, url, nil)
 	if err != nil {
 		return nil, err
 	}
 	resp, err := a.client.Do(req)
+	if errors.Is(err, ErrBodyTooLarge) {
+		// Not worth a retry: the server would send the same again.
+		return nil, fmt.Errorf("%w: more than the %d bytes allowed", ErrBodyTooLarge, limit)
+	}
 	if err != nil {
 		return nil, err
 	}

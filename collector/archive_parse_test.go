@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lakehouse-dev/lakehouse/collector/inflate"
 	"github.com/lakehouse-dev/lakehouse/transform"
@@ -52,8 +53,14 @@ func TestArchiveFixtures(t *testing.T) {
 			if got := sha256.Sum256(zipped); hex.EncodeToString(got[:]) != want {
 				t.Fatalf("fixture digest %x, CHECKSUM %s", got, want)
 			}
+			// Real-format rows fit the bounds of their file.
+			date, err := time.Parse("2006-01-02", fx.stem[len(fx.stem)-10:])
+			if err != nil {
+				t.Fatal(err)
+			}
+			lim := limitsOf(ArchiveFile{Market: Spot, Symbol: "BTCUSDT", Interval: fx.iv, Daily: true, Date: date})
 			var rows []transform.Kline
-			if err := decodeZip(zipped, func(k transform.Kline) error {
+			if err := decodeZip(zipped, lim, func(k transform.Kline) error {
 				rows = append(rows, k)
 				return nil
 			}); err != nil {

@@ -127,7 +127,7 @@ func (a *ArchiveSource) try(ctx context.Context, mem memory.Allocator, f Archive
 	if err != nil {
 		return fail("", "", fmt.Errorf("%w: %v", errUnreadable, err))
 	}
-	body, err := a.get(ctx, url, maxZipSize)
+	body, err := a.get(ctx, url, limitsOf(f).zip)
 	if err != nil {
 		return fail(want, "", err)
 	}
@@ -140,7 +140,7 @@ func (a *ArchiveSource) try(ctx context.Context, mem memory.Allocator, f Archive
 	// Exactly one row per candle slot: no doubling growth, no spare capacity.
 	b.Reserve(int(gridCount(f.Interval, start, end)))
 	var st fileStats
-	err = decodeZip(body.b, func(k transform.Kline) error {
+	err = decodeFile(f, body.b, func(k transform.Kline) error {
 		if k.OpenTime < start || k.OpenTime >= end {
 			return nil
 		}
@@ -167,8 +167,11 @@ func (a *ArchiveSource) try(ctx context.Context, mem memory.Allocator, f Archive
 	return fileBatch{rec: b.NewRecord(), stats: st, rejected: b.Rejected}
 }
 
-// decodeZip streams the CSV inside a Binance kline zip (one .csv entry) to row.
-func decodeZip(zipped []byte, row func(transform.Kline) error) error {
+// decodeZip streams the CSV inside a Binance kline zip (one .csv entry) to
+// row, within lim: an entry declaring more bytes than lim.entry fails before
+// it is inflated (and the zip reader fails an entry inflating past its
+// declared size), and rows beyond lim.rows or out of order stop it.
+func decodeZip(zipped []byte, lim fileLimits, row func(transform.Kline) error) error {
 	zr, err := zip.NewReader(zipBytes(zipped), int64(len(zipped)))
 	if err != nil {
 		return err
@@ -183,6 +186,9 @@ func decodeZip(zipped []byte, row func(transform.Kline) error) error {
 	if len(csvs) != 1 {
 		return fmt.Errorf("zip holds %d CSV files, want 1", len(csvs))
 	}
+	if size := csvs[0].UncompressedSize64; size > uint64(lim.entry) {
+		return fmt.Errorf("%s declares %d bytes, more than the %d its period's candles can fill", csvs[0].Name, size, lim.entry)
+	}
 	rc, err := csvs[0].Open()
 	if err != nil {
 		return err
@@ -190,7 +196,7 @@ func decodeZip(zipped []byte, row func(transform.Kline) error) error {
 	defer rc.Close()
 	// The zip reader checks the entry's CRC-32 when it reaches EOF, so a
 	// corrupt entry fails here even if every line happened to parse.
-	return readCSV(rc, row)
+	return readCSV(rc, boundedRows(lim, row))
 }
 
 // zipBytes is a zip held in memory. The zip reader hands each entry's

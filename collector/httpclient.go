@@ -2,6 +2,7 @@ package collector
 
 import (
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -28,7 +29,7 @@ type HTTPClient struct {
 func NewHTTPClient(o ClientOptions) *HTTPClient {
 	lim := newWeightLimiter(o.transport(), o.Window)
 	return &HTTPClient{
-		Client:  &http.Client{Transport: &retryTransport{next: lim, policy: o.retry(DefaultRetryPolicy)}},
+		Client:  &http.Client{Transport: &retryTransport{next: lim, policy: o.retry(DefaultRetryPolicy), limit: restBodyLimit}},
 		limiter: lim,
 	}
 }
@@ -41,8 +42,34 @@ var ArchiveRetryPolicy = RetryPolicy{Attempts: 6, BaseDelay: 500 * time.Millisec
 // retry layer and instrumentation as REST, but no weight pacing, because
 // the archive is a plain file server without weight headers or limits.
 func NewArchiveHTTPClient(o ClientOptions) *http.Client {
-	return &http.Client{Transport: &retryTransport{next: o.transport(), policy: o.retry(ArchiveRetryPolicy)}}
+	return &http.Client{Transport: &retryTransport{next: o.transport(), policy: o.retry(ArchiveRetryPolicy), limit: archiveBodyLimit}}
 }
+
+// Bounds of a REST response held in memory. A klines page of 1000 (spot)
+// or 1500 (futures) candles is 150-280 KB of JSON (about 170 bytes a
+// candle at Binance's 8 decimals), so maxKlinesBody leaves a margin of
+// more than 10x. exchangeInfo is the biggest other response: spot is asked
+// for one symbol (a few KB); the futures markets' full lists are about
+// 1 MB (USD-M, some 500 symbols of 1-2 KB) and the unfiltered spot list a
+// few MB, so maxRESTBody holds any of them several times over.
+const (
+	maxKlinesBody = 4 << 20
+	maxRESTBody   = 16 << 20
+)
+
+// restBodyLimit bounds a REST response: kline pages tighter than the rest.
+func restBodyLimit(req *http.Request) int64 {
+	if strings.HasSuffix(req.URL.Path, "/klines") || strings.HasSuffix(req.URL.Path, "/uiKlines") {
+		return maxKlinesBody
+	}
+	return maxRESTBody
+}
+
+// maxArchiveBody bounds an archive download made without a per-file bound
+// (ArchiveSource sets one from the file's period; see fileLimits).
+const maxArchiveBody = 64 << 20
+
+func archiveBodyLimit(*http.Request) int64 { return maxArchiveBody }
 
 // transport is the per-attempt transport: Base (default: a clone of
 // http.DefaultTransport) wrapped by Wrap.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"time"
@@ -36,9 +37,12 @@ func (e *StatusError) Error() string {
 // to the end before returning, so a connection dropped mid-body is retried
 // here rather than surfacing as a JSON error in the client. 418 is never
 // retried. Waiting out Retry-After is the weightLimiter's job (below it).
+// A body longer than the request's limit (withBodyLimit, else limit) fails
+// at once, without a retry: the server would send the same again.
 type retryTransport struct {
 	next   http.RoundTripper
 	policy RetryPolicy
+	limit  func(*http.Request) int64 // most bytes of a body held in memory
 }
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -80,16 +84,94 @@ func (t *retryTransport) try(req *http.Request) (*http.Response, []byte, error) 
 	if err != nil {
 		return nil, nil, err
 	}
-	// Size the buffer from Content-Length (bounded, it is only a hint) so
-	// a multi-MB archive zip is not built by repeated doubling.
-	buf := bytes.NewBuffer(make([]byte, 0, min(max(resp.ContentLength, 0), maxPrealloc)+bytes.MinRead))
-	_, err = buf.ReadFrom(resp.Body)
-	body := buf.Bytes()
+	limit := t.bodyLimit(req)
+	if resp.StatusCode >= 300 {
+		// An error page is read for its message only; a long one is cut
+		// rather than failed, so a 5xx is still retried.
+		body, _ := readBody(io.LimitReader(resp.Body, maxErrorBody), resp.ContentLength, maxErrorBody)
+		resp.Body.Close()
+		return resp, body, nil
+	}
+	body, err := readBody(resp.Body, resp.ContentLength, limit)
 	resp.Body.Close()
 	if err != nil {
 		return nil, nil, fmt.Errorf("read response of %s: %w", req.URL.Path, err)
 	}
 	return resp, body, nil
+}
+
+// ErrBodyTooLarge is a response body longer than its limit.
+var ErrBodyTooLarge = errors.New("response body too large")
+
+// maxErrorBody bounds what is read of a non-2xx response.
+const maxErrorBody = 64 << 10
+
+// Reading a body: the first buffer is at most firstBodyBuf (Content-Length
+// is only a claim, and a server declaring 1 GB and sending 10 bytes must
+// not cost 1 GB), and each later one at most growBodyBy times the bytes
+// already received, up to the declared length or the limit. A REST page
+// (150-300 KB) fits the first buffer exactly; a 3 MB monthly zip takes one
+// copy of its first megabyte.
+const (
+	firstBodyBuf = 1 << 20
+	growBodyBy   = 4
+)
+
+// readBody reads r to the end into memory, failing with ErrBodyTooLarge
+// once more than limit bytes arrive. declared is the Content-Length, -1 if
+// unknown.
+func readBody(r io.Reader, declared, limit int64) ([]byte, error) {
+	// One byte beyond the expected end lets EOF (or an excess) be seen
+	// without growing the buffer.
+	want := int64(firstBodyBuf)
+	if declared >= 0 {
+		want = min(want, declared+1)
+	}
+	buf := make([]byte, 0, min(want, limit+1))
+	for {
+		if len(buf) == cap(buf) {
+			if int64(len(buf)) > limit {
+				return nil, fmt.Errorf("%w: more than the %d bytes allowed", ErrBodyTooLarge, limit)
+			}
+			next := int64(len(buf)) * growBodyBy
+			if declared >= int64(len(buf)) {
+				next = min(next, declared+1)
+			}
+			grown := make([]byte, len(buf), min(next, limit+1))
+			copy(grown, buf)
+			buf = grown
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		switch {
+		case int64(len(buf)) > limit:
+			return nil, fmt.Errorf("%w: more than the %d bytes allowed", ErrBodyTooLarge, limit)
+		case errors.Is(err, io.EOF):
+			return buf, nil
+		case err != nil:
+			return nil, err
+		}
+	}
+}
+
+// bodyLimit is the most bytes of req's response body held in memory: the
+// request's own limit (withBodyLimit), else the client's.
+func (t *retryTransport) bodyLimit(req *http.Request) int64 {
+	if n, ok := req.Context().Value(bodyLimitKey{}).(int64); ok {
+		return n
+	}
+	if t.limit != nil {
+		return t.limit(req)
+	}
+	return maxRESTBody
+}
+
+type bodyLimitKey struct{}
+
+// withBodyLimit sets the most bytes the retry layer reads of the response
+// to a request made with ctx (an archive file's bound).
+func withBodyLimit(ctx context.Context, n int64) context.Context {
+	return context.WithValue(ctx, bodyLimitKey{}, n)
 }
 
 func (t *retryTransport) backoff(attempt int) time.Duration {
@@ -103,13 +185,11 @@ func (t *retryTransport) backoff(attempt int) time.Duration {
 
 // retryableError classifies transport errors once. A kline GET is
 // idempotent, so timeouts, resets, refused and dropped connections and
-// truncated bodies are all worth another try; only cancellation is final.
+// truncated bodies are all worth another try; only cancellation and a body
+// over its limit (the server would send the same again) are final.
 func retryableError(err error) bool {
-	return !errors.Is(err, context.Canceled)
+	return !errors.Is(err, context.Canceled) && !errors.Is(err, ErrBodyTooLarge)
 }
-
-// maxPrealloc bounds the buffer reserved from a Content-Length header.
-const maxPrealloc = 64 << 20
 
 // memBody is a response body already read into memory. It exposes
 // io.ReaderAt and Size, and its bytes, so a zip can be opened in place
