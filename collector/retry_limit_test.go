@@ -87,7 +87,7 @@ func TestRESTBodyLimits(t *testing.T) {
 // that is honest, grows with the bytes that arrive when it is not (or
 // unknown), and fails past its limit.
 func TestReadBody(t *testing.T) {
-	data := bytes.Repeat([]byte("x"), 3<<20)
+	data := bytes.Repeat([]byte("x"), 12<<20)
 	for _, tc := range []struct {
 		name            string
 		n               int
@@ -98,7 +98,9 @@ func TestReadBody(t *testing.T) {
 		{"declared", 300_000, 300_000, 4 << 20, 300_001, false},
 		{"declared, large", 3 << 20, 3 << 20, 4 << 20, 3<<20 + 1, false},
 		{"unknown length", 3 << 20, -1, 4 << 20, 4 << 20, false},
-		{"declared far more than sent", 10, 64 << 20, 64 << 20, firstBodyBuf, false},
+		{"declared far more than sent", 10, 64 << 20, 64 << 20, 16<<20 + 1, false},
+		{"declared far more than sent, small limit", 10, 64 << 20, 4 << 20, firstBodyBuf, false},
+		{"declared, large limit", 12 << 20, 12 << 20, 64 << 20, 12<<20 + 1, false},
 		{"over the limit", 3 << 20, 3 << 20, 1 << 20, 0, true},
 		{"over the limit, unknown length", 3 << 20, -1, 1 << 20, 0, true},
 		{"empty", 0, 0, 1 << 20, 1, false},
