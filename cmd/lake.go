@@ -101,6 +101,9 @@ type lakeCatalog struct {
 	store  *storage.Store
 	series []storage.Series
 	keys   map[storage.Series][]storage.Key
+	// legacy are the selected monthly series' folders in the layout of an
+	// older lakehouse (interval=1M), already warned about.
+	legacy []storage.LegacyFolder
 }
 
 // openCatalog opens the lake and lists (names only) the selected series.
@@ -114,7 +117,7 @@ func openCatalog(ctx context.Context, g *globalOptions, io IO, u *url.URL, s3 st
 	if err != nil {
 		return nil, &exitError{code: ExitFailed, err: err}
 	}
-	keys, err := store.Catalog(ctx)
+	keys, legacy, err := store.Scan(ctx)
 	if err != nil {
 		store.Close()
 		return nil, &exitError{code: ExitFailed, err: fmt.Errorf("list %s: %w", store.Location(), err)}
@@ -123,6 +126,13 @@ func openCatalog(ctx context.Context, g *globalOptions, io IO, u *url.URL, s3 st
 	for _, s := range storage.SortedSeries(keys) {
 		if flt.match(s) {
 			c.series = append(c.series, s)
+		}
+	}
+	for _, l := range legacy {
+		if flt.match(l.Series) {
+			logger.Warn("monthly candles are in the folder an older lakehouse used; collect leaves the series alone until they are moved",
+				"folder", l.Dir, "files", l.Files, "new_folder", l.Series.Dir(), "command", l.Move)
+			c.legacy = append(c.legacy, l)
 		}
 	}
 	return c, nil

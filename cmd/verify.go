@@ -103,6 +103,12 @@ func (o *verifyOptions) run(ctx context.Context) error {
 		problems += len(vs.Problems)
 		report = append(report, vs)
 	}
+	for _, l := range cat.legacy {
+		report = append(report, verifySeries{Market: l.Series.Market, Interval: l.Series.Interval, Symbol: l.Series.Symbol,
+			Problems: []verifyProblem{{Kind: "legacy_folder", File: l.Dir,
+				Detail: fmt.Sprintf("%d monthly file(s) in the folder of an older lakehouse, not checked; move them to %s: %s", l.Files, l.Series.Dir(), l.Move)}}})
+		problems++
+	}
 	if err := printVerify(o.io.Out, o.format, cat.store.Location(), report, problems); err != nil {
 		return err
 	}

@@ -9,12 +9,24 @@ import (
 // Catalog lists every file of the silver layer by series, each series'
 // keys oldest period first. Only names are listed; nothing is read.
 func (s *Store) Catalog(ctx context.Context) (map[Series][]Key, error) {
+	cat, _, err := s.Scan(ctx)
+	return cat, err
+}
+
+// Scan is Catalog plus the folders of monthly files left in the legacy
+// layout (legacy.go), which are not part of the catalog.
+func (s *Store) Scan(ctx context.Context) (map[Series][]Key, []LegacyFolder, error) {
 	infos, err := s.backend.List(ctx, silverRoot+"/")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := map[Series][]Key{}
+	var legacy []string
 	for _, in := range infos {
+		if _, _, ok := legacyMonthly(in.Name); ok {
+			legacy = append(legacy, in.Name)
+			continue
+		}
 		if k, ok := ParseKey(in.Name); ok {
 			out[k.Series()] = append(out[k.Series()], k)
 		}
@@ -22,7 +34,7 @@ func (s *Store) Catalog(ctx context.Context) (map[Series][]Key, error) {
 	for s := range out {
 		slices.SortFunc(out[s], func(a, b Key) int { return strings.Compare(a.Period, b.Period) })
 	}
-	return out, nil
+	return out, s.legacyFolders(legacy), nil
 }
 
 // SortedSeries returns the catalog's series by market, interval, symbol.

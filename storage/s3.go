@@ -54,6 +54,8 @@ type S3Backend struct {
 	bucket string
 	prefix string // "" or ends with "/"
 	logger *slog.Logger
+	// endpoint is --s3-endpoint (no credentials), for commands in messages.
+	endpoint string
 
 	// noConditional is set once the server rejected or ignored a
 	// conditional header; later writes then check preconditions with a
@@ -125,7 +127,7 @@ func NewS3Backend(ctx context.Context, u *url.URL, cfg S3Config, logger *slog.Lo
 		// S3-compatible servers need.
 		o.RequestChecksumCalculation = awsCfg.RequestChecksumCalculation
 	})
-	b := &S3Backend{client: client, tm: tm, bucket: bucket, prefix: prefix, logger: logger}
+	b := &S3Backend{client: client, tm: tm, bucket: bucket, prefix: prefix, logger: logger, endpoint: cfg.Endpoint}
 	if err := b.checkBucket(ctx); err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -34,6 +35,9 @@ type Store struct {
 	backend Backend
 	mem     memory.Allocator
 	opts    WriteOptions
+
+	legacyMu      sync.Mutex
+	legacyChecked map[Series]error // checkLegacy's answer per monthly series
 }
 
 var _ Sink = (*Store)(nil)
@@ -43,7 +47,7 @@ func NewStore(b Backend, mem memory.Allocator, opts WriteOptions) *Store {
 	if mem == nil {
 		mem = memory.DefaultAllocator
 	}
-	return &Store{backend: b, mem: mem, opts: opts}
+	return &Store{backend: b, mem: mem, opts: opts, legacyChecked: map[Series]error{}}
 }
 
 func (s *Store) Backend() string { return s.backend.Kind() }
@@ -54,6 +58,9 @@ func (s *Store) Location() string { return s.backend.Location() }
 func (s *Store) Close() error { return s.backend.Close() }
 
 func (s *Store) Read(ctx context.Context, key Key) (arrow.RecordBatch, string, error) {
+	if err := s.checkLegacy(ctx, key.Series()); err != nil {
+		return nil, "", err
+	}
 	obj, err := s.backend.Open(ctx, key.Path())
 	if err != nil {
 		return nil, "", err
@@ -67,12 +74,18 @@ func (s *Store) Read(ctx context.Context, key Key) (arrow.RecordBatch, string, e
 }
 
 func (s *Store) Write(ctx context.Context, key Key, rec arrow.RecordBatch, cond Precondition) (ObjectInfo, error) {
+	if err := s.checkLegacy(ctx, key.Series()); err != nil {
+		return ObjectInfo{}, err
+	}
 	return s.backend.Put(ctx, key.Path(), func(w io.Writer) error {
 		return writeParquet(w, rec, s.opts)
 	}, cond)
 }
 
 func (s *Store) Meta(ctx context.Context, key Key) (FileMeta, error) {
+	if err := s.checkLegacy(ctx, key.Series()); err != nil {
+		return FileMeta{Key: key}, err
+	}
 	obj, err := s.backend.Open(ctx, key.Path())
 	if err != nil {
 		return FileMeta{}, err
@@ -87,12 +100,18 @@ func (s *Store) Meta(ctx context.Context, key Key) (FileMeta, error) {
 }
 
 func (s *Store) List(ctx context.Context, series Series) ([]Key, error) {
+	if err := s.checkLegacy(ctx, series); err != nil {
+		return nil, err
+	}
 	infos, err := s.backend.List(ctx, series.Dir()+"/")
 	if err != nil {
 		return nil, err
 	}
 	var keys []Key
 	for _, in := range infos {
+		if _, _, legacy := legacyMonthly(in.Name); legacy {
+			continue // monthly files among 1m ones: checkLegacy reports them
+		}
 		if k, ok := ParseKey(in.Name); ok && k.Series() == series {
 			keys = append(keys, k)
 		}
