@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/lakehouse-dev/lakehouse/storage"
 	"github.com/lakehouse-dev/lakehouse/transform"
 )
 
@@ -58,9 +59,11 @@ func (f ArchiveFile) Range() (start, end int64) {
 	return f.Date.UnixMilli(), f.Date.AddDate(0, 1, 0).UnixMilli()
 }
 
-// rawName is where --keep-raw stores a verified zip in the bronze layer.
+// rawName is where --keep-raw stores a verified zip in the bronze layer,
+// under the same interval folder as silver (1M as 1mo, so that it never
+// shares a folder with 1m on a case-insensitive file system).
 func (f ArchiveFile) rawName() string {
-	return fmt.Sprintf("bronze/klines/market=%s/interval=%s/symbol=%s/%s", f.Market, f.Interval, f.Symbol, f.Name())
+	return fmt.Sprintf("bronze/klines/market=%s/interval=%s/symbol=%s/%s", f.Market, storage.IntervalFolder(f.Interval.String()), f.Symbol, f.Name())
 }
 
 // dayStart truncates ms to 00:00 UTC of its day.
