@@ -41,6 +41,7 @@ type series struct {
 	ph3        float64
 	noiseSeed  uint64 // per market+symbol, shared by all intervals
 	candleSeed uint64 // per market+symbol+interval
+	tg         *tradeGen // set for symbols with trades: candles aggregate them
 }
 
 // splitmix64 is a tiny, well-mixed hash; plenty for synthetic market data.
@@ -128,6 +129,9 @@ func (g *series) build(o, c float64, h uint64, frac float64, openMs int64) candl
 
 // closed generates the finished candle opening at open.
 func (g *series) closed(open int64) candle {
+	if g.tg != nil {
+		return g.tg.candle(g.iv, open, math.MaxInt64)
+	}
 	h := splitmix64(g.candleSeed ^ uint64(open))
 	return g.build(g.price(open), g.price(g.iv.next(open)), h, 1, open)
 }
@@ -136,6 +140,9 @@ func (g *series) closed(open int64) candle {
 // price at now, ranges and volumes come from a different seed and shrink with
 // the elapsed fraction. Deterministic for a given (candle, now).
 func (g *series) partial(open, nowMs int64) candle {
+	if g.tg != nil {
+		return g.tg.candle(g.iv, open, nowMs)
+	}
 	next := g.iv.next(open)
 	frac := math.Max(float64(nowMs-open+1)/float64(next-open), 1e-6)
 	h := splitmix64(g.candleSeed ^ uint64(open) ^ 0x6f70656e)

@@ -92,7 +92,9 @@ func (s *Server) parseKlines(m Market, q url.Values) (*klinesQuery, *apiError) {
 // series builds the generator for a configured symbol.
 func (s *Server) series(m Market, symbol string, iv interval) *series {
 	listing := s.cfg.symbols[m][symbol]
-	return newSeries(m, symbol, iv, listing.UnixMilli(), s.cfg.gaps[m][symbol])
+	g := newSeries(m, symbol, iv, listing.UnixMilli(), s.cfg.gaps[m][symbol])
+	g.tg = s.tradeGen(m, symbol, g)
+	return g
 }
 
 // bufPool recycles response buffers; a 1500-candle page is ~300 KB.

@@ -22,6 +22,7 @@ type config struct {
 	banAfter int
 	archive  archiveConfig
 	zipCache int // built zips kept
+	trades   tradesConfig
 }
 
 func defaultConfig() config {
@@ -34,6 +35,7 @@ func defaultConfig() config {
 		gaps:     map[Market]map[string][]gap{},
 		archive:  archiveConfig{headerFrom: defaultHeaderFrom},
 		zipCache: DefaultZipCache,
+		trades:   defaultTradesConfig(),
 	}
 	for _, m := range markets {
 		syms := map[string]time.Time{}

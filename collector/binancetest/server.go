@@ -32,6 +32,8 @@ const (
 	epExchangeInfo
 	epPing
 	epTime
+	epHistoricalTrades
+	epAggTrades
 )
 
 type route struct {
@@ -48,7 +50,9 @@ var routes = func() map[string]route {
 		r[p+"/exchangeInfo"] = route{m, epExchangeInfo}
 		r[p+"/ping"] = route{m, epPing}
 		r[p+"/time"] = route{m, epTime}
+		r[p+"/aggTrades"] = route{m, epAggTrades}
 	}
+	r[specs[Spot].prefix+"/historicalTrades"] = route{Spot, epHistoricalTrades}
 	return r
 }()
 
@@ -88,6 +92,13 @@ func (s *Server) weightOf(rt route, r *http.Request) int {
 		return specs[rt.market].klinesWeight(requestedLimit(r.URL.Query()))
 	case epExchangeInfo:
 		return specs[rt.market].infoWeight
+	case epHistoricalTrades:
+		return historicalTradesWeight
+	case epAggTrades:
+		if rt.market == Spot {
+			return spotAggTradesWeight
+		}
+		return futuresAggTradesWeight
 	}
 	return 1
 }
@@ -161,5 +172,9 @@ func (s *Server) serveEndpoint(w http.ResponseWriter, r *http.Request, rt route,
 		writeJSON(w, http.StatusOK, []byte("{}"))
 	case epTime:
 		s.serveTime(w)
+	case epHistoricalTrades:
+		s.serveHistoricalTrades(w, r, rt.market)
+	case epAggTrades:
+		s.serveAggTrades(w, r, rt.market)
 	}
 }
