@@ -154,14 +154,14 @@ func TestReadTradesCSVRejects(t *testing.T) {
 	csv := strings.Join([]string{
 		"id,price,qty,quote_qty,time,is_buyer_maker", // header: skipped
 		"10,100,1,100,1700000000000,true",
-		"11,0,1,0,1700000000001,true",               // price 0
-		"12,100,-1,-100,1700000000002,true",         // negative qty
-		"13,NaN,1,1,1700000000003,true",             // NaN price
-		"14,100,1,100,0,true",                       // time 0
-		"10,100,1,100,1700000000004,true",           // id not increasing
+		"11,0,1,0,1700000000001,true",                // price 0
+		"12,100,-1,-100,1700000000002,true",          // negative qty
+		"13,NaN,1,1,1700000000003,true",              // NaN price
+		"14,100,1,100,0,true",                        // time 0
+		"10,100,1,100,1700000000004,true",            // id not increasing
 		"id,price,qty,quote_qty,time,is_buyer_maker", // a header inside: parse
-		"15,100,1,100,1700000000005,maybe",          // parse
-		"",                                          // blank: ignored
+		"15,100,1,100,1700000000005,maybe",           // parse
+		"",                                           // blank: ignored
 		"16,100,1,100,1700000000006,false",
 	}, "\n")
 	got, rej, err := readTrades(t, mem, "usdm", csv, 0)
