@@ -45,6 +45,25 @@ func NewArchiveHTTPClient(o ClientOptions) *http.Client {
 	return &http.Client{Transport: &retryTransport{next: o.transport(), policy: o.retry(ArchiveRetryPolicy), limit: archiveBodyLimit}}
 }
 
+// perAttempt splits c for a caller that streams a body and retries by
+// itself (downloadToFile): it returns c without its retry layer, which
+// reads every body into memory, keeping what lies below it (weight pacing
+// where there is any, instrumentation, the connection pool), and the retry
+// policy that layer applied. A client without a retry layer is returned as
+// it is, with def.
+func perAttempt(c *http.Client, def RetryPolicy) (*http.Client, RetryPolicy) {
+	if c == nil {
+		c = http.DefaultClient
+	}
+	rt, ok := c.Transport.(*retryTransport)
+	if !ok {
+		return c, def
+	}
+	inner := *c
+	inner.Transport = rt.next
+	return &inner, rt.policy
+}
+
 // Bounds of a REST response held in memory. A klines page of 1000 (spot)
 // or 1500 (futures) candles is 150-280 KB of JSON (about 170 bytes a
 // candle at Binance's 8 decimals), so maxKlinesBody leaves a margin of

@@ -177,10 +177,13 @@ func withBodyLimit(ctx context.Context, n int64) context.Context {
 	return context.WithValue(ctx, bodyLimitKey{}, n)
 }
 
-func (t *retryTransport) backoff(attempt int) time.Duration {
-	d := t.policy.BaseDelay << (attempt - 1)
-	if d > t.policy.MaxDelay || d <= 0 {
-		d = t.policy.MaxDelay
+func (t *retryTransport) backoff(attempt int) time.Duration { return t.policy.backoff(attempt) }
+
+// backoff is the wait before retry number attempt (1 = the first retry).
+func (p RetryPolicy) backoff(attempt int) time.Duration {
+	d := p.BaseDelay << (attempt - 1)
+	if d > p.MaxDelay || d <= 0 {
+		d = p.MaxDelay
 	}
 	// Full jitter keeps concurrent tasks from retrying in lock-step.
 	return d/2 + rand.N(d/2+1)
