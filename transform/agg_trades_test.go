@@ -115,12 +115,12 @@ func TestReadAggTradesCSVRejects(t *testing.T) {
 	defer mem.AssertSize(t, 0)
 	csv := strings.Join([]string{
 		"1,100,1,10,10,1700000000000,True,True",
-		"2,100,1,12,11,1700000000001,True,True",  // first > last
-		"3,-1,1,12,12,1700000000002,True,True",   // negative price
+		"2,100,1,12,11,1700000000001,True,True",   // first > last
+		"3,-1,1,12,12,1700000000002,True,True",    // negative price
 		"4,100,Inf,13,13,1700000000003,True,True", // infinite qty
-		"1,100,1,14,14,1700000000004,True,True",  // id not increasing
-		"5,100,1,14,14,1700000000005,True",       // 7 fields in a spot file
-		"6,100,0,15,15,1700000000006,False,True", // qty 0 is allowed
+		"1,100,1,14,14,1700000000004,True,True",   // id not increasing
+		"5,100,1,14,14,1700000000005,True",        // 7 fields in a spot file
+		"6,100,0,15,15,1700000000006,False,True",  // qty 0 is allowed
 	}, "\n") + "\n"
 	got, rej, err := readAggTrades(t, mem, "spot", csv, 0)
 	if err != nil {
