@@ -126,6 +126,10 @@ func (s *Server) published(f archiveFile) bool {
 
 // serveArchive answers one archive request, with any scripted archive fault.
 func (s *Server) serveArchive(w http.ResponseWriter, r *http.Request) {
+	if tf, ok := parseTradesArchivePath(r.URL.Path); ok {
+		s.serveTradesArchive(w, r, tf) // trades_serve.go
+		return
+	}
 	f, ok := parseArchivePath(r.URL.Path)
 	if !ok || !s.published(f) {
 		http.NotFound(w, r)

@@ -39,8 +39,8 @@ type series struct {
 	notional   float64 // typical quote volume per minute
 	ph1, ph2   float64 // phases of the smooth path, per symbol
 	ph3        float64
-	noiseSeed  uint64 // per market+symbol, shared by all intervals
-	candleSeed uint64 // per market+symbol+interval
+	noiseSeed  uint64    // per market+symbol, shared by all intervals
+	candleSeed uint64    // per market+symbol+interval
 	tg         *tradeGen // set for symbols with trades: candles aggregate them
 }
 

@@ -22,6 +22,9 @@ type Server struct {
 	archive archiveState // scripted archive faults
 	zips    zipCache     // recently built archive zips
 	gates   []*Gate      // Hold: requests parked until released
+
+	cuts      cutState     // scripted cuts of trades archive downloads
+	tradeZips zipInfoCache // sizes and digests of generated trades zips
 }
 
 // endpoint is one kind of REST call.

@@ -1,0 +1,168 @@
+package binancetest
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// cutState holds scripted connection cuts of trades archive downloads.
+type cutState struct {
+	mu   sync.Mutex
+	cuts []archiveCut
+}
+
+type archiveCut struct {
+	zipPath  string
+	left     int // < 0: forever
+	fraction float64
+}
+
+// InjectArchiveCut makes the next n downloads (GETs) of the trades archive
+// zip at zipPath (see TradesArchivePath) stop after fraction (0..1) of the
+// whole file's bytes and close the connection, as a dropped download does.
+// The response promises the full length, so the client sees an unexpected
+// EOF; a resumed request (Range: bytes=N-) starting at or after the cut
+// point is served to the end and still uses up one cut. n < 0: for good.
+func (s *Server) InjectArchiveCut(zipPath string, n int, fraction float64) {
+	if n == 0 {
+		return
+	}
+	s.cuts.mu.Lock()
+	s.cuts.cuts = append(s.cuts.cuts, archiveCut{zipPath: zipPath, left: n, fraction: min(max(fraction, 0), 1)})
+	s.cuts.mu.Unlock()
+}
+
+func (s *Server) takeArchiveCut(zipPath string) (float64, bool) {
+	s.cuts.mu.Lock()
+	defer s.cuts.mu.Unlock()
+	for i := range s.cuts.cuts {
+		c := &s.cuts.cuts[i]
+		if c.zipPath != zipPath {
+			continue
+		}
+		fr := c.fraction
+		if c.left--; c.left == 0 {
+			s.cuts.cuts = slices.Delete(s.cuts.cuts, i, i+1)
+		}
+		return fr, true
+	}
+	return 0, false
+}
+
+// serveTradesArchive answers one trades archive request. Zips carry
+// Accept-Ranges, an ETag (the quoted SHA-256) and honour "Range: bytes=N-"
+// or "bytes=N-M" with 206 and Content-Range (416 past the end), unless an
+// If-Range names another ETag. The existing archive faults apply
+// (InjectArchive), and InjectArchiveCut drops the connection mid-file.
+func (s *Server) serveTradesArchive(w http.ResponseWriter, r *http.Request, f tradeFile) {
+	g := s.tradeGen(f.market, f.symbol, nil)
+	if !s.tradesPublished(f, g) {
+		http.NotFound(w, r)
+		return
+	}
+	fault, faulted := s.takeArchiveFault(archiveFile{zipPath: f.zipPath, checksum: f.checksum})
+	if faulted && fault == ArchiveMissing {
+		http.NotFound(w, r)
+		return
+	}
+	v := zipVariant{badRow: faulted && fault == ArchiveCorruptRow, corrupt: faulted && fault == ArchiveCorruptZip}
+	info, err := s.tradesZipInfo(f, g, v)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	if f.checksum {
+		sum := info.sum
+		if faulted && fault == ArchiveBadChecksum {
+			sum = sha256.Sum256([]byte("not this zip"))
+		}
+		body := fmt.Appendf(nil, "%x  %s\n", sum, f.name())
+		h.Set("Content-Type", "text/plain")
+		h.Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(http.StatusOK)
+		if r.Method != http.MethodHead {
+			w.Write(body)
+		}
+		return
+	}
+
+	etag := `"` + hex.EncodeToString(info.sum[:]) + `"`
+	h.Set("Content-Type", "application/zip")
+	h.Set("Accept-Ranges", "bytes")
+	h.Set("ETag", etag)
+	from, to, status := int64(0), info.size, http.StatusOK
+	if rng := r.Header.Get("Range"); rng != "" && (r.Header.Get("If-Range") == "" || r.Header.Get("If-Range") == etag) {
+		lo, hi, ok := parseByteRange(rng, info.size)
+		switch {
+		case ok && lo >= info.size:
+			h.Set("Content-Range", fmt.Sprintf("bytes */%d", info.size))
+			http.Error(w, "requested range not satisfiable", http.StatusRequestedRangeNotSatisfiable)
+			return
+		case ok:
+			from, to, status = lo, hi, http.StatusPartialContent
+			h.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", from, to-1, info.size))
+		}
+	}
+	if faulted && fault == ArchiveTruncatedZip {
+		to = max(from, min(to, info.size/2)) // served as if complete
+	}
+	stop := to
+	cutFr, cut := 0.0, false
+	if r.Method != http.MethodHead {
+		cutFr, cut = s.takeArchiveCut(f.zipPath)
+	}
+	if at := int64(cutFr * float64(info.size)); cut && at > from {
+		stop = min(stop, at)
+	} else {
+		cut = false
+	}
+	h.Set("Content-Length", strconv.FormatInt(to-from, 10))
+	w.WriteHeader(status)
+	if r.Method == http.MethodHead {
+		return
+	}
+	corruptAt := int64(-1)
+	if v.corrupt {
+		corruptAt = info.size / 3
+	}
+	ww := &windowWriter{w: w, from: from, to: stop, corruptAt: corruptAt}
+	if stop > from {
+		if err := s.writeTradesZip(ww, f, g, v.badRow); err != nil {
+			return // the client went away
+		}
+	}
+	if cut {
+		http.NewResponseController(w).Flush()
+		closeConn(w)
+	}
+}
+
+// parseByteRange reads "bytes=N-" or "bytes=N-M" into [lo, hi). Anything
+// else (several ranges, suffix ranges) is ignored, as RFC 9110 allows.
+func parseByteRange(v string, size int64) (int64, int64, bool) {
+	spec, ok := strings.CutPrefix(v, "bytes=")
+	a, b, dash := strings.Cut(spec, "-")
+	if !ok || !dash || strings.Contains(spec, ",") {
+		return 0, 0, false
+	}
+	lo, err := strconv.ParseInt(a, 10, 64)
+	if err != nil || lo < 0 {
+		return 0, 0, false
+	}
+	hi := size
+	if b != "" {
+		n, err := strconv.ParseInt(b, 10, 64)
+		if err != nil || n < lo {
+			return 0, 0, false
+		}
+		hi = min(n+1, size)
+	}
+	return lo, hi, true
+}
