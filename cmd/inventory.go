@@ -24,6 +24,7 @@ type inventoryOptions struct {
 }
 
 type inventoryRow struct {
+	Dataset      string  `json:"dataset"`
 	Market       string  `json:"market"`
 	Interval     string  `json:"interval"`
 	Symbol       string  `json:"symbol"`
@@ -34,6 +35,10 @@ type inventoryRow struct {
 	Bytes        int64   `json:"bytes"`
 	FreshnessSec float64 `json:"freshness_seconds"`
 	Unreadable   int     `json:"unreadable_files,omitempty"`
+	// FirstID and LastID bound the key of datasets keyed by an id
+	// (trades: id, agg_trades: agg_trade_id); absent for klines.
+	FirstID *int64 `json:"first_id,omitempty"`
+	LastID  *int64 `json:"last_id,omitempty"`
 }
 
 // NewCmdInventory builds `lakehouse inventory`.
@@ -78,8 +83,14 @@ func (o *inventoryOptions) run(ctx context.Context) error {
 
 // inventoryOne sums the footers of a series' files.
 func inventoryOne(ctx context.Context, store *storage.Store, s storage.Series, keys []storage.Key, now time.Time) inventoryRow {
-	row := inventoryRow{Market: s.Market, Interval: s.Interval, Symbol: s.Symbol}
-	var first, last int64
+	row := inventoryRow{Dataset: s.Dataset, Market: s.Market, Interval: s.Interval, Symbol: s.Symbol}
+	d, err := transform.LookupDataset(s.Dataset)
+	if err != nil {
+		row.Unreadable = len(keys)
+		return row
+	}
+	var seen bool
+	var first, last, firstKey, lastKey int64
 	for _, k := range keys {
 		fm, err := store.Meta(ctx, k)
 		if err != nil || !fm.HasStats {
@@ -92,18 +103,27 @@ func inventoryOne(ctx context.Context, store *storage.Store, s storage.Series, k
 		if fm.Rows == 0 {
 			continue
 		}
-		if first == 0 || fm.MinOpenTime < first {
-			first = fm.MinOpenTime
+		if !seen {
+			first, last, firstKey, lastKey, seen = fm.MinTime, fm.MaxTime, fm.MinKey, fm.MaxKey, true
+			continue
 		}
-		last = max(last, fm.MaxOpenTime)
+		first, last = min(first, fm.MinTime), max(last, fm.MaxTime)
+		firstKey, lastKey = min(firstKey, fm.MinKey), max(lastKey, fm.MaxKey)
 	}
-	if first != 0 {
-		row.First, row.Last = ms(first), ms(last)
-		if iv, err := transform.ParseInterval(s.Interval); err == nil {
-			closed := time.UnixMilli(iv.CloseTime(last) + 1)
-			row.FreshnessSec = now.Sub(closed).Seconds()
-		}
+	if !seen {
+		return row
 	}
+	first, last = d.Millis(first), d.Millis(last)
+	row.First, row.Last = ms(first), ms(last)
+	if d.Key != d.Time {
+		row.FirstID, row.LastID = &firstKey, &lastKey
+	}
+	// Fresh as of the end of the newest row: a candle's close, a trade's time.
+	newest := time.UnixMilli(last)
+	if iv, err := transform.ParseInterval(s.Interval); err == nil && d.Intervals {
+		newest = time.UnixMilli(iv.CloseTime(last) + 1)
+	}
+	row.FreshnessSec = now.Sub(newest).Seconds()
 	return row
 }
 
@@ -115,22 +135,36 @@ func printInventory(w io.Writer, format string, rows []inventoryRow) error {
 		return enc.Encode(map[string]any{"series": rows})
 	case "csv":
 		cw := csv.NewWriter(w)
-		cw.Write([]string{"market", "interval", "symbol", "first_candle", "last_candle", "rows", "files", "bytes", "freshness_seconds", "unreadable_files"})
+		// New columns go at the end, so scripts reading by position keep working.
+		cw.Write([]string{"market", "interval", "symbol", "first_candle", "last_candle", "rows", "files", "bytes", "freshness_seconds", "unreadable_files", "dataset", "first_id", "last_id"})
 		for _, r := range rows {
 			cw.Write([]string{r.Market, r.Interval, r.Symbol, r.First, r.Last, strconv.FormatInt(r.Rows, 10), strconv.Itoa(r.Files),
-				strconv.FormatInt(r.Bytes, 10), strconv.FormatFloat(r.FreshnessSec, 'f', 0, 64), strconv.Itoa(r.Unreadable)})
+				strconv.FormatInt(r.Bytes, 10), strconv.FormatFloat(r.FreshnessSec, 'f', 0, 64), strconv.Itoa(r.Unreadable),
+				r.Dataset, optInt(r.FirstID), optInt(r.LastID)})
 		}
 		cw.Flush()
 		return cw.Error()
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "MARKET\tINTERVAL\tSYMBOL\tFIRST\tLAST\tROWS\tFILES\tBYTES\tFRESHNESS")
+	fmt.Fprintln(tw, "DATASET\tMARKET\tINTERVAL\tSYMBOL\tFIRST\tLAST\tROWS\tFILES\tBYTES\tFRESHNESS\tIDS")
 	for _, r := range rows {
 		fresh := time.Duration(r.FreshnessSec * float64(time.Second)).Round(time.Second).String()
 		if r.Unreadable > 0 {
 			fresh += fmt.Sprintf(" (%d unreadable files)", r.Unreadable)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\n", r.Market, r.Interval, r.Symbol, dash(r.First), dash(r.Last), r.Rows, r.Files, r.Bytes, fresh)
+		ids := "-"
+		if r.FirstID != nil {
+			ids = optInt(r.FirstID) + ".." + optInt(r.LastID)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\n", r.Dataset, r.Market, dash(r.Interval), r.Symbol, dash(r.First), dash(r.Last), r.Rows, r.Files, r.Bytes, fresh, ids)
 	}
 	return tw.Flush()
+}
+
+// optInt formats an optional integer, "" when absent.
+func optInt(p *int64) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.FormatInt(*p, 10)
 }

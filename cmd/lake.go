@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/spf13/pflag"
@@ -22,6 +23,7 @@ type lakeOptions struct {
 	market     string
 	symbols    []string
 	timeframes []string
+	data       []string
 }
 
 func (o *lakeOptions) addFlags(f *pflag.FlagSet) {
@@ -31,17 +33,20 @@ func (o *lakeOptions) addFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.market, "market", "", "only this market: spot, usdm, coinm (default: all)")
 	f.StringSliceVar(&o.symbols, "symbols", nil, "only these symbols, comma-separated (default: all)")
 	f.StringSliceVar(&o.timeframes, "timeframes", nil, "only these intervals, comma-separated (default: all; alias --intervals)")
+	f.StringSliceVar(&o.data, "data", nil, "only these datasets, comma-separated: "+strings.Join(transform.DatasetNames(), ", ")+" (default: all)")
 }
 
 // lakeFilter selects series; empty fields match everything.
 type lakeFilter struct {
+	datasets  map[string]bool
 	market    string
 	symbols   map[string]bool
 	intervals map[string]bool
 }
 
 func (f lakeFilter) match(s storage.Series) bool {
-	return (f.market == "" || s.Market == f.market) &&
+	return (len(f.datasets) == 0 || f.datasets[s.Dataset]) &&
+		(f.market == "" || s.Market == f.market) &&
 		(len(f.symbols) == 0 || f.symbols[s.Symbol]) &&
 		(len(f.intervals) == 0 || f.intervals[s.Interval])
 }
@@ -73,6 +78,16 @@ func (o *lakeOptions) validate() (*url.URL, storage.S3Config, lakeFilter, error)
 			flt.symbols = map[string]bool{}
 		}
 		flt.symbols[sym] = true
+	}
+	for _, s := range splitList(o.data) {
+		d, err := transform.LookupDataset(s)
+		if err != nil {
+			return nil, s3, flt, usageError("%v", err)
+		}
+		if flt.datasets == nil {
+			flt.datasets = map[string]bool{}
+		}
+		flt.datasets[d.Name] = true
 	}
 	for _, s := range splitList(o.timeframes) {
 		iv, err := transform.ParseInterval(s)

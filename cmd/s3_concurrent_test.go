@@ -52,7 +52,7 @@ func TestConcurrentCollectsToS3(t *testing.T) {
 	start, end := time.Date(2024, 2, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
 	for _, sym := range []string{"BTCUSDT", "ETHUSDT"} {
 		for _, iv := range []string{"1m", "5m"} {
-			key := storage.Key{Market: "spot", Interval: iv, Symbol: sym, Period: "2024-02"}
+			key := storage.Key{Dataset: "klines", Market: "spot", Interval: iv, Symbol: sym, Period: "2024-02"}
 			got, _ := lake.rows(t, key)
 			want := fake.Klines(binancetest.Spot, sym, iv, start, end)
 			if len(got) != len(want) {

@@ -24,7 +24,7 @@ func TestCollectToS3ReadByDuckDB(t *testing.T) {
 	}
 	versions := map[string]string{}
 	for _, name := range []string{"BTCUSDT", "ETHUSDT"} {
-		k := storage.Key{Market: "spot", Interval: "5m", Symbol: name, Period: "2024-02"}
+		k := storage.Key{Dataset: "klines", Market: "spot", Interval: "5m", Symbol: name, Period: "2024-02"}
 		rows, v := lake.rows(t, k)
 		if len(rows) != 2*288 { // Feb 28 and 29 of 2024, 5m
 			t.Fatalf("%s holds %d rows, want 576", k, len(rows))

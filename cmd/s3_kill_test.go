@@ -76,7 +76,7 @@ func TestSIGKILLDuringUploadKeepsPreviousObject(t *testing.T) {
 	}
 	lake := newS3Lake(t)
 	fake := newFake(t)
-	key := storage.Key{Market: "spot", Interval: "1m", Symbol: "BTCUSDT", Period: "2024-02"}
+	key := storage.Key{Dataset: "klines", Market: "spot", Interval: "1m", Symbol: "BTCUSDT", Period: "2024-02"}
 	base := []string{"collect", "--symbols", "BTCUSDT", "--timeframes", "1m", "--source", "api", "--binance-api-url", fake.URL()}
 	if r := run(t, nil, append(append(base, "--start", "2024-02-01", "--end", "2024-02-10"), lake.flags(lake.endpoint)...)...); r.code != ExitOK {
 		t.Fatalf("first collect: exit %d\n%s", r.code, r.err)

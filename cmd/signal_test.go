@@ -140,7 +140,7 @@ func TestSIGTERMStopsCleanlyAndNextRunCompletes(t *testing.T) {
 	start, end := time.Date(2023, 12, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
 	for _, sym := range symbols {
 		var got []transform.Kline
-		keys, _ := store.List(context.Background(), storage.Series{Market: "spot", Interval: "1m", Symbol: sym})
+		keys, _ := store.List(context.Background(), storage.Series{Dataset: "klines", Market: "spot", Interval: "1m", Symbol: sym})
 		for _, k := range keys {
 			rec, _, err := store.Read(context.Background(), k)
 			if err != nil {

@@ -31,6 +31,7 @@ type verifyProblem struct {
 }
 
 type verifySeries struct {
+	Dataset  string          `json:"dataset"`
 	Market   string          `json:"market"`
 	Interval string          `json:"interval"`
 	Symbol   string          `json:"symbol"`
@@ -104,7 +105,7 @@ func (o *verifyOptions) run(ctx context.Context) error {
 		report = append(report, vs)
 	}
 	for _, l := range cat.legacy {
-		report = append(report, verifySeries{Market: l.Series.Market, Interval: l.Series.Interval, Symbol: l.Series.Symbol,
+		report = append(report, verifySeries{Dataset: l.Series.Dataset, Market: l.Series.Market, Interval: l.Series.Interval, Symbol: l.Series.Symbol,
 			Problems: []verifyProblem{{Kind: "legacy_folder", File: l.Dir,
 				Detail: fmt.Sprintf("%d monthly file(s) in the folder of an older lakehouse, not checked; move them to %s: %s", l.Files, l.Series.Dir(), l.Move)}}})
 		problems++
@@ -121,7 +122,7 @@ func (o *verifyOptions) run(ctx context.Context) error {
 // verifyOne checks one series file by file, oldest first, so gaps across
 // file boundaries are found too.
 func verifyOne(ctx context.Context, store *storage.Store, s storage.Series, keys []storage.Key, from, to int64) verifySeries {
-	vs := verifySeries{Market: s.Market, Interval: s.Interval, Symbol: s.Symbol, Problems: []verifyProblem{}}
+	vs := verifySeries{Dataset: s.Dataset, Market: s.Market, Interval: s.Interval, Symbol: s.Symbol, Problems: []verifyProblem{}}
 	add := func(kind string, k storage.Key, open, until int64, detail string) {
 		p := verifyProblem{Kind: kind, File: k.Path(), Detail: detail}
 		if open != 0 {
@@ -151,7 +152,7 @@ func verifyOne(ctx context.Context, store *storage.Store, s storage.Series, keys
 		if fm.SchemaVersion != transform.SchemaVersion {
 			add("schema_version", k, 0, 0, fmt.Sprintf("schema version %q, this lakehouse writes %q", fm.SchemaVersion, transform.SchemaVersion))
 		}
-		if to != 0 && fm.HasStats && fm.MinOpenTime >= to {
+		if to != 0 && fm.HasStats && fm.MinKey >= to {
 			continue
 		}
 		rec, _, err := store.Read(ctx, k)
@@ -195,7 +196,7 @@ func printVerify(w io.Writer, format, location string, report []verifySeries, pr
 		if len(s.Problems) > 0 {
 			state = fmt.Sprintf("%d PROBLEMS", len(s.Problems))
 		}
-		fmt.Fprintf(w, "%s %s %s: %s, %d files, %d rows, %s .. %s\n", s.Market, s.Interval, s.Symbol, state, s.Files, s.Rows, dash(s.First), dash(s.Last))
+		fmt.Fprintf(w, "%s: %s, %d files, %d rows, %s .. %s\n", seriesLabel(s.Dataset, s.Market, s.Interval, s.Symbol), state, s.Files, s.Rows, dash(s.First), dash(s.Last))
 		for _, p := range s.Problems {
 			at := ""
 			if p.OpenTime != "" {
@@ -224,4 +225,18 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// seriesLabel names a series for people: "spot 1m BTCUSDT" for klines (as
+// always), "trades spot BTCUSDT" for other datasets.
+func seriesLabel(dataset, market, interval, symbol string) string {
+	label := market
+	if interval != "" {
+		label += " " + interval
+	}
+	label += " " + symbol
+	if dataset != transform.Klines.Name {
+		label = dataset + " " + label
+	}
+	return label
 }

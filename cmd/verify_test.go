@@ -66,7 +66,7 @@ func recordOf(rows []transform.Kline) arrow.RecordBatch {
 }
 
 func key(iv, sym, period string) storage.Key {
-	return storage.Key{Market: "spot", Interval: iv, Symbol: sym, Period: period}
+	return storage.Key{Dataset: "klines", Market: "spot", Interval: iv, Symbol: sym, Period: period}
 }
 
 type verifyJSON struct {

@@ -63,7 +63,7 @@ func (e *env) run(t *testing.T, ctx context.Context, req collector.Request, clie
 func (e *env) stored(t *testing.T, m collector.Market, sym, iv string) []transform.Kline {
 	t.Helper()
 	ctx := context.Background()
-	s := storage.Series{Market: string(m), Interval: iv, Symbol: sym}
+	s := storage.Series{Dataset: "klines", Market: string(m), Interval: iv, Symbol: sym}
 	keys, err := e.store.List(ctx, s)
 	if err != nil {
 		t.Fatal(err)

@@ -36,7 +36,7 @@ func (t Task) String() string { return fmt.Sprintf("%s %s %s", t.Market, t.Symbo
 
 // Series is the storage series the task writes.
 func (t Task) Series() storage.Series {
-	return storage.Series{Market: string(t.Market), Interval: t.Interval.String(), Symbol: t.Symbol}
+	return storage.Series{Dataset: transform.Klines.Name, Market: string(t.Market), Interval: t.Interval.String(), Symbol: t.Symbol}
 }
 
 // Empty reports whether there is nothing to fetch.
@@ -140,7 +140,7 @@ func NewestStored(ctx context.Context, sink storage.Sink, s storage.Series) (int
 			continue
 		}
 		if fm.HasStats {
-			return fm.MaxOpenTime, true, nil
+			return fm.MaxKey, true, nil
 		}
 		rec, _, err := sink.Read(ctx, keys[i])
 		if err != nil {

@@ -37,13 +37,16 @@ func (s *Store) Scan(ctx context.Context) (map[Series][]Key, []LegacyFolder, err
 	return out, s.legacyFolders(legacy), nil
 }
 
-// SortedSeries returns the catalog's series by market, interval, symbol.
+// SortedSeries returns the catalog's series by dataset, market, interval, symbol.
 func SortedSeries(cat map[Series][]Key) []Series {
 	out := make([]Series, 0, len(cat))
 	for s := range cat {
 		out = append(out, s)
 	}
 	slices.SortFunc(out, func(a, b Series) int {
+		if c := strings.Compare(a.Dataset, b.Dataset); c != 0 {
+			return c
+		}
 		if c := strings.Compare(a.Market, b.Market); c != 0 {
 			return c
 		}

@@ -1,17 +1,21 @@
-// Package storage reads and writes klines record batches as Parquet files,
-// addressed by Key, on a Backend (local folder now; S3 by URL scheme).
+// Package storage reads and writes record batches of the lake's datasets
+// (transform.Dataset) as Parquet files, addressed by Key, on a Backend
+// (local folder or S3, by URL scheme).
 package storage
 
 import (
 	"fmt"
 	"path"
 	"strings"
+
+	"github.com/lakehouse-dev/lakehouse/transform"
 )
 
 // Key addresses one Parquet file of the silver layer.
 type Key struct {
+	Dataset  string // a transform.Dataset name: klines, trades, ...
 	Market   string // spot, usdm, coinm
-	Interval string // REST name, e.g. 1m, 1M (its folder: IntervalFolder)
+	Interval string // REST name, e.g. 1m, 1M (its folder: IntervalFolder); "" for datasets without intervals
 	Symbol   string // upper case, e.g. BTCUSDT
 	Period   string // YYYY-MM-DD, YYYY-MM or YYYY
 }
@@ -46,42 +50,51 @@ func intervalOfFolder(folder string) (string, bool) {
 	return iv, IntervalFolder(iv) == folder
 }
 
-// Series names the files of one market/interval/symbol.
+// Series names the files of one dataset/market/interval/symbol.
 type Series struct {
-	Market, Interval, Symbol string
+	Dataset, Market, Interval, Symbol string
 }
 
-const silverRoot = "silver/klines"
+const silverRoot = "silver"
 
-// Dir is the Hive-style folder of a series, relative to the lake root.
+// Dir is the Hive-style folder of a series, relative to the lake root:
+// silver/DATASET/market=M/[interval=I/]symbol=S.
 func (s Series) Dir() string {
-	return seriesDir(s.Market, IntervalFolder(s.Interval), s.Symbol)
+	return seriesDir(s.Dataset, s.Market, IntervalFolder(s.Interval), s.Symbol)
 }
 
-func seriesDir(market, intervalFolder, symbol string) string {
-	return fmt.Sprintf("%s/market=%s/interval=%s/symbol=%s", silverRoot, market, intervalFolder, symbol)
+func seriesDir(dataset, market, intervalFolder, symbol string) string {
+	if intervalFolder == "" {
+		return fmt.Sprintf("%s/%s/market=%s/symbol=%s", silverRoot, dataset, market, symbol)
+	}
+	return fmt.Sprintf("%s/%s/market=%s/interval=%s/symbol=%s", silverRoot, dataset, market, intervalFolder, symbol)
 }
 
 // Key returns the key of one period of the series.
 func (s Series) Key(period string) Key {
-	return Key{Market: s.Market, Interval: s.Interval, Symbol: s.Symbol, Period: period}
+	return Key{Dataset: s.Dataset, Market: s.Market, Interval: s.Interval, Symbol: s.Symbol, Period: period}
 }
 
 // Series returns the series the key belongs to.
-func (k Key) Series() Series { return Series{Market: k.Market, Interval: k.Interval, Symbol: k.Symbol} }
+func (k Key) Series() Series {
+	return Series{Dataset: k.Dataset, Market: k.Market, Interval: k.Interval, Symbol: k.Symbol}
+}
 
 // Path is the object name relative to the lake root, with forward slashes:
-// silver/klines/market=M/interval=I/symbol=S/PERIOD.parquet
+// silver/DATASET/market=M/[interval=I/]symbol=S/PERIOD.parquet
 func (k Key) Path() string { return k.Series().Dir() + "/" + k.Period + ".parquet" }
 
 func (k Key) String() string { return k.Path() }
 
+// Dataset is the descriptor of the key's dataset.
+func (k Key) dataset() (*transform.Dataset, error) { return transform.LookupDataset(k.Dataset) }
+
 // ParseKey is the inverse of Key.Path; ok is false for any other name,
-// including files in the legacy interval=1M folder.
+// including files of unknown datasets and in the legacy interval=1M folder.
 func ParseKey(name string) (k Key, ok bool) {
 	k, ok = parseSilverName(name)
-	if !ok {
-		return k, false
+	if !ok || k.Interval == "" {
+		return k, ok
 	}
 	iv, ok := intervalOfFolder(k.Interval)
 	if !ok {
@@ -92,27 +105,45 @@ func ParseKey(name string) (k Key, ok bool) {
 }
 
 // parseSilverName splits a silver file name into its folder values, the
-// interval as it is spelled in the folder name.
+// interval as it is spelled in the folder name. Whether a dataset has an
+// interval= folder comes from its descriptor.
 func parseSilverName(name string) (k Key, ok bool) {
 	rest, found := strings.CutPrefix(name, silverRoot+"/")
 	if !found {
 		return k, false
 	}
 	parts := strings.Split(rest, "/")
-	if len(parts) != 4 || !strings.HasSuffix(parts[3], ".parquet") {
+	if len(parts) < 2 {
 		return k, false
 	}
-	vals := [3]string{}
-	for i, name := range [...]string{"market=", "interval=", "symbol="} {
+	d, err := transform.LookupDataset(parts[0])
+	if err != nil || d.Name != parts[0] {
+		return k, false
+	}
+	folders := []string{"market=", "symbol="}
+	if d.Intervals {
+		folders = []string{"market=", "interval=", "symbol="}
+	}
+	parts = parts[1:]
+	if len(parts) != len(folders)+1 || !strings.HasSuffix(parts[len(folders)], ".parquet") {
+		return k, false
+	}
+	vals := make([]string, len(folders))
+	for i, name := range folders {
 		v, found := strings.CutPrefix(parts[i], name)
 		if !found || v == "" {
 			return k, false
 		}
 		vals[i] = v
 	}
-	period := strings.TrimSuffix(parts[3], ".parquet")
-	if period == "" || strings.HasPrefix(period, ".") || path.Base(parts[3]) != parts[3] {
+	file := parts[len(folders)]
+	period := strings.TrimSuffix(file, ".parquet")
+	if period == "" || strings.HasPrefix(period, ".") || path.Base(file) != file {
 		return k, false
 	}
-	return Key{Market: vals[0], Interval: vals[1], Symbol: vals[2], Period: period}, true
+	k = Key{Dataset: d.Name, Market: vals[0], Symbol: vals[len(vals)-1], Period: period}
+	if d.Intervals {
+		k.Interval = vals[1]
+	}
+	return k, true
 }

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/lakehouse-dev/lakehouse/transform"
 )
 
 // Lakes written before the monthly interval moved to interval=1mo keep its
@@ -43,10 +45,10 @@ func (l LegacyFolder) err() error {
 // folder; either way only they have a YYYY period (1m files are YYYY-MM).
 func legacyMonthly(name string) (Series, string, bool) {
 	k, ok := parseSilverName(name)
-	if !ok || !strings.EqualFold(k.Interval, monthlyInterval) || !isYear(k.Period) {
+	if !ok || k.Dataset != transform.Klines.Name || !strings.EqualFold(k.Interval, monthlyInterval) || !isYear(k.Period) {
 		return Series{}, "", false
 	}
-	return Series{Market: k.Market, Interval: monthlyInterval, Symbol: k.Symbol}, seriesDir(k.Market, k.Interval, k.Symbol), true
+	return Series{Dataset: k.Dataset, Market: k.Market, Interval: monthlyInterval, Symbol: k.Symbol}, seriesDir(k.Dataset, k.Market, k.Interval, k.Symbol), true
 }
 
 func isYear(s string) bool {
@@ -78,7 +80,7 @@ func (s *Store) legacyFolders(names []string) []LegacyFolder {
 // folder. The answer is kept for the life of the Store: one listing per
 // monthly series and run.
 func (s *Store) checkLegacy(ctx context.Context, series Series) error {
-	if series.Interval != monthlyInterval {
+	if series.Dataset != transform.Klines.Name || series.Interval != monthlyInterval {
 		return nil
 	}
 	s.legacyMu.Lock()
@@ -89,7 +91,7 @@ func (s *Store) checkLegacy(ctx context.Context, series Series) error {
 	// interval=1m too: a lake written on a case-insensitive file system and
 	// copied to S3 or Linux may have its monthly files in the minute folder.
 	for _, folder := range []string{monthlyInterval, strings.ToLower(monthlyInterval)} {
-		infos, err := s.backend.List(ctx, seriesDir(series.Market, folder, series.Symbol)+"/")
+		infos, err := s.backend.List(ctx, seriesDir(series.Dataset, series.Market, folder, series.Symbol)+"/")
 		if err != nil {
 			return err
 		}

@@ -32,12 +32,12 @@ func TestIntervalFoldersIgnoringCase(t *testing.T) {
 		if alias, err := transform.ParseInterval(storage.IntervalFolder(iv.String())); err != nil || alias != iv {
 			t.Errorf("folder name %q of %s does not parse back as an interval: %v, %v", storage.IntervalFolder(iv.String()), iv, alias, err)
 		}
-		k := storage.Key{Market: "spot", Interval: iv.String(), Symbol: "BTCUSDT", Period: "2024"}
+		k := storage.Key{Dataset: "klines", Market: "spot", Interval: iv.String(), Symbol: "BTCUSDT", Period: "2024"}
 		if got, ok := storage.ParseKey(k.Path()); !ok || got != k {
 			t.Errorf("ParseKey(%s) = %v, %v", k.Path(), got, ok)
 		}
 	}
-	if p := (storage.Key{Market: "spot", Interval: "1M", Symbol: "BTCUSDT", Period: "2024"}).Path(); p != "silver/klines/market=spot/interval=1mo/symbol=BTCUSDT/2024.parquet" {
+	if p := (storage.Key{Dataset: "klines", Market: "spot", Interval: "1M", Symbol: "BTCUSDT", Period: "2024"}).Path(); p != "silver/klines/market=spot/interval=1mo/symbol=BTCUSDT/2024.parquet" {
 		t.Errorf("monthly path %s", p)
 	}
 	if k, ok := storage.ParseKey("silver/klines/market=spot/interval=1M/symbol=BTCUSDT/2024.parquet"); ok {
@@ -99,8 +99,8 @@ func TestMinuteAndMonthlyOnCaseInsensitiveFolder(t *testing.T) {
 	defer minute.Release()
 	defer monthly.Release()
 	keys := map[arrow.RecordBatch]storage.Key{
-		minute:  {Market: "spot", Interval: "1m", Symbol: "BTCUSDT", Period: "2024-01"},
-		monthly: {Market: "spot", Interval: "1M", Symbol: "BTCUSDT", Period: "2024"},
+		minute:  {Dataset: "klines", Market: "spot", Interval: "1m", Symbol: "BTCUSDT", Period: "2024-01"},
+		monthly: {Dataset: "klines", Market: "spot", Interval: "1M", Symbol: "BTCUSDT", Period: "2024"},
 	}
 	for rec, k := range keys {
 		if _, err := store.Write(ctx, k, rec, storage.Precondition{IfNoneMatch: true}); err != nil {
@@ -142,8 +142,8 @@ func TestLegacyMonthlyFolder(t *testing.T) {
 			minute, monthly := monthlyAndMinute(t, mem)
 			defer minute.Release()
 			defer monthly.Release()
-			mKey := storage.Key{Market: "spot", Interval: "1m", Symbol: "BTCUSDT", Period: "2024-01"}
-			mo := storage.Key{Market: "spot", Interval: "1M", Symbol: "BTCUSDT", Period: "2024"}
+			mKey := storage.Key{Dataset: "klines", Market: "spot", Interval: "1m", Symbol: "BTCUSDT", Period: "2024-01"}
+			mo := storage.Key{Dataset: "klines", Market: "spot", Interval: "1M", Symbol: "BTCUSDT", Period: "2024"}
 			store := storage.NewStore(local, mem, storage.WriteOptions{})
 			for k, rec := range map[storage.Key]arrow.RecordBatch{mKey: minute, mo: monthly} {
 				if _, err := store.Write(ctx, k, rec, storage.Precondition{IfNoneMatch: true}); err != nil {

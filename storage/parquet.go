@@ -26,8 +26,8 @@ const (
 )
 
 // ErrSchema is returned (wrapped) for a Parquet file that does not have the
-// klines columns and types.
-var ErrSchema = errors.New("not the klines schema")
+// columns and types of its dataset.
+var ErrSchema = errors.New("not the dataset's schema")
 
 func fieldNames(sc *arrow.Schema) string {
 	names := make([]string, sc.NumFields())
@@ -103,8 +103,8 @@ func writeParquet(w io.Writer, rec arrow.RecordBatch, opts WriteOptions) error {
 	return fw.Close()
 }
 
-// readParquet reads a whole klines file into one record batch.
-func readParquet(ctx context.Context, obj Object, mem memory.Allocator) (arrow.RecordBatch, error) {
+// readParquet reads a whole file into one record batch of schema want.
+func readParquet(ctx context.Context, obj Object, mem memory.Allocator, want *arrow.Schema) (arrow.RecordBatch, error) {
 	pf, err := file.NewParquetReader(io.NewSectionReader(obj, 0, obj.Size()), file.WithReadProps(parquet.NewReaderProperties(mem)))
 	if err != nil {
 		return nil, err
@@ -118,7 +118,7 @@ func readParquet(ctx context.Context, obj Object, mem memory.Allocator) (arrow.R
 	if err != nil {
 		return nil, err
 	}
-	if !transform.Conforms(sc) {
+	if !transform.SameFields(want, sc) {
 		return nil, fmt.Errorf("%w: columns %s", ErrSchema, fieldNames(sc))
 	}
 	rr, err := fr.GetRecordReader(ctx, nil, nil)
@@ -141,20 +141,20 @@ func readParquet(ctx context.Context, obj Object, mem memory.Allocator) (arrow.R
 		return nil, err
 	}
 	if len(parts) == 0 {
-		b := array.NewRecordBuilder(mem, transform.Schema)
+		b := array.NewRecordBuilder(mem, want)
 		defer b.Release()
 		return b.NewRecordBatch(), nil
 	}
-	return concatRecords(mem, parts)
+	return concatRecords(mem, want, parts)
 }
 
-// concatRecords joins batches into one with exactly transform.Schema (the
-// Parquet reader adds field ids to the schema's metadata).
-func concatRecords(mem memory.Allocator, parts []arrow.RecordBatch) (arrow.RecordBatch, error) {
+// concatRecords joins batches into one with exactly schema sc (the Parquet
+// reader adds field ids to the schema's metadata).
+func concatRecords(mem memory.Allocator, sc *arrow.Schema, parts []arrow.RecordBatch) (arrow.RecordBatch, error) {
 	if len(parts) == 1 {
-		return array.NewRecordBatch(transform.Schema, parts[0].Columns(), parts[0].NumRows()), nil
+		return array.NewRecordBatch(sc, parts[0].Columns(), parts[0].NumRows()), nil
 	}
-	cols := make([]arrow.Array, len(transform.Schema.Fields()))
+	cols := make([]arrow.Array, len(sc.Fields()))
 	var rows int64
 	for _, p := range parts {
 		rows += p.NumRows()
@@ -173,7 +173,7 @@ func concatRecords(mem memory.Allocator, parts []arrow.RecordBatch) (arrow.Recor
 		}
 		cols[i] = c
 	}
-	rec := array.NewRecordBatch(transform.Schema, cols, rows)
+	rec := array.NewRecordBatch(sc, cols, rows)
 	for _, c := range cols {
 		c.Release()
 	}
@@ -182,49 +182,61 @@ func concatRecords(mem memory.Allocator, parts []arrow.RecordBatch) (arrow.Recor
 
 // FileMeta is what the footer of a stored file says, without reading data.
 type FileMeta struct {
-	Key           Key
-	Version       string
-	Size          int64
-	Rows          int64
-	MinOpenTime   int64 // ms; valid when Rows > 0 and HasStats
-	MaxOpenTime   int64
-	HasStats      bool
-	SchemaVersion string
-	Producer      string
+	Key     Key
+	Version string
+	Size    int64
+	Rows    int64
+	// MinKey and MaxKey bound the dataset's key column (open_time for
+	// klines, ms; id for trades), MinTime and MaxTime its time column (in
+	// the dataset's unit); valid when Rows > 0 and HasStats.
+	MinKey, MaxKey   int64
+	MinTime, MaxTime int64
+	HasStats         bool
+	SchemaVersion    string
+	Producer         string
+	// Meta is the file's key-value metadata.
+	Meta map[string]string
 }
 
-func readFooter(obj Object) (FileMeta, error) {
+func readFooter(obj Object, d *transform.Dataset) (FileMeta, error) {
 	pf, err := file.NewParquetReader(io.NewSectionReader(obj, 0, obj.Size()))
 	if err != nil {
 		return FileMeta{}, err
 	}
 	defer pf.Close()
 	md := pf.MetaData()
-	fm := FileMeta{Version: obj.Version(), Size: obj.Size(), Rows: md.NumRows}
+	fm := FileMeta{Version: obj.Version(), Size: obj.Size(), Rows: md.NumRows, Meta: map[string]string{}}
 	kv := md.KeyValueMetadata()
-	if v := kv.FindValue(MetaSchemaVersion); v != nil {
-		fm.SchemaVersion = *v
+	for i, k := range kv.Keys() {
+		fm.Meta[k] = kv.Values()[i]
 	}
-	if v := kv.FindValue(MetaProducer); v != nil {
-		fm.Producer = *v
-	}
-	col := md.Schema.ColumnIndexByName(transform.ColOpenTime)
-	if col < 0 {
-		return fm, fmt.Errorf("%w: no %s column", ErrSchema, transform.ColOpenTime)
+	fm.SchemaVersion = fm.Meta[MetaSchemaVersion]
+	fm.Producer = fm.Meta[MetaProducer]
+	keyCol := md.Schema.ColumnIndexByName(d.Key)
+	timeCol := md.Schema.ColumnIndexByName(d.Time)
+	for _, c := range [...]struct {
+		idx  int
+		name string
+	}{{keyCol, d.Key}, {timeCol, d.Time}} {
+		if c.idx < 0 {
+			return fm, fmt.Errorf("%w: no %s column", ErrSchema, c.name)
+		}
 	}
 	fm.HasStats = md.NumRowGroups() > 0
-	for i := 0; i < md.NumRowGroups(); i++ {
-		min, max, ok := int64Stats(md.RowGroup(i), col)
-		if !ok {
+	for i := 0; i < md.NumRowGroups() && fm.HasStats; i++ {
+		rg := md.RowGroup(i)
+		kmin, kmax, ok1 := int64Stats(rg, keyCol)
+		tmin, tmax, ok2 := int64Stats(rg, timeCol)
+		if !ok1 || !ok2 {
 			fm.HasStats = false
 			break
 		}
-		if i == 0 || min < fm.MinOpenTime {
-			fm.MinOpenTime = min
+		if i == 0 {
+			fm.MinKey, fm.MaxKey, fm.MinTime, fm.MaxTime = kmin, kmax, tmin, tmax
+			continue
 		}
-		if i == 0 || max > fm.MaxOpenTime {
-			fm.MaxOpenTime = max
-		}
+		fm.MinKey, fm.MaxKey = min(fm.MinKey, kmin), max(fm.MaxKey, kmax)
+		fm.MinTime, fm.MaxTime = min(fm.MinTime, tmin), max(fm.MaxTime, tmax)
 	}
 	return fm, nil
 }

@@ -30,7 +30,7 @@ func TestS3LegacyMonthlyFolder(t *testing.T) {
 	minute.Release()
 	defer monthly.Release()
 	legacyName := "silver/klines/market=spot/interval=1M/symbol=BTCUSDT/2024.parquet"
-	mo := storage.Key{Market: "spot", Interval: "1M", Symbol: "BTCUSDT", Period: "2024"}
+	mo := storage.Key{Dataset: "klines", Market: "spot", Interval: "1M", Symbol: "BTCUSDT", Period: "2024"}
 	// What an older version wrote: a monthly file at the legacy name.
 	root := t.TempDir()
 	local, err := storage.NewLocalBackend(root)

@@ -48,7 +48,7 @@ func TestReadParquetKeepsPreconditionError(t *testing.T) {
 		t.Fatal(err)
 	}
 	obj := &replacedObject{data: buf.Bytes(), footer: int64(buf.Len()) - 4096}
-	got, err := readParquet(context.Background(), obj, mem)
+	got, err := readParquet(context.Background(), obj, mem, transform.Schema)
 	if got != nil {
 		got.Release()
 	}

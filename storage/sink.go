@@ -13,7 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// Sink reads and writes klines record batches by key. It knows nothing of
+// Sink reads and writes record batches of any dataset by key. It knows nothing of
 // how batches are merged; that is transform's job.
 type Sink interface {
 	// Read returns the stored batch and its version; errors wrap
@@ -61,12 +61,16 @@ func (s *Store) Read(ctx context.Context, key Key) (arrow.RecordBatch, string, e
 	if err := s.checkLegacy(ctx, key.Series()); err != nil {
 		return nil, "", err
 	}
+	d, err := key.dataset()
+	if err != nil {
+		return nil, "", err
+	}
 	obj, err := s.backend.Open(ctx, key.Path())
 	if err != nil {
 		return nil, "", err
 	}
 	defer obj.Close()
-	rec, err := readParquet(ctx, obj, s.mem)
+	rec, err := readParquet(ctx, obj, s.mem, d.Schema(key.Market))
 	if err != nil {
 		return nil, "", fmt.Errorf("read %s: %w", key, err)
 	}
@@ -77,6 +81,13 @@ func (s *Store) Write(ctx context.Context, key Key, rec arrow.RecordBatch, cond 
 	if err := s.checkLegacy(ctx, key.Series()); err != nil {
 		return ObjectInfo{}, err
 	}
+	d, err := key.dataset()
+	if err != nil {
+		return ObjectInfo{}, err
+	}
+	if !d.Conforms(key.Market, rec.Schema()) {
+		return ObjectInfo{}, fmt.Errorf("write %s: %w: columns %s", key, ErrSchema, fieldNames(rec.Schema()))
+	}
 	return s.backend.Put(ctx, key.Path(), func(w io.Writer) error {
 		return writeParquet(w, rec, s.opts)
 	}, cond)
@@ -86,12 +97,16 @@ func (s *Store) Meta(ctx context.Context, key Key) (FileMeta, error) {
 	if err := s.checkLegacy(ctx, key.Series()); err != nil {
 		return FileMeta{Key: key}, err
 	}
+	d, err := key.dataset()
+	if err != nil {
+		return FileMeta{Key: key}, err
+	}
 	obj, err := s.backend.Open(ctx, key.Path())
 	if err != nil {
 		return FileMeta{}, err
 	}
 	defer obj.Close()
-	fm, err := readFooter(obj)
+	fm, err := readFooter(obj, d)
 	fm.Key = key
 	if err != nil {
 		return fm, fmt.Errorf("read footer of %s: %w", key, err)

@@ -33,7 +33,7 @@ func TestStoreRoundTripAndFooter(t *testing.T) {
 	}
 	rec := bld.NewRecord()
 	defer rec.Release()
-	key := storage.Key{Market: "spot", Interval: "1m", Symbol: "BTCUSDT", Period: "2024-01"}
+	key := storage.Key{Dataset: "klines", Market: "spot", Interval: "1m", Symbol: "BTCUSDT", Period: "2024-01"}
 	ctx := context.Background()
 	if _, _, err := store.Read(ctx, key); !storage.IsNotExist(err) {
 		t.Fatalf("read before write: %v", err)
@@ -61,7 +61,7 @@ func TestStoreRoundTripAndFooter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fm.Rows != 3000 || !fm.HasStats || fm.MinOpenTime != t0 || fm.MaxOpenTime != t0+2999*60000 ||
+	if fm.Rows != 3000 || !fm.HasStats || fm.MinKey != t0 || fm.MaxKey != t0+2999*60000 ||
 		fm.SchemaVersion != transform.SchemaVersion || fm.Producer != "lakehouse test" || fm.Version != version {
 		t.Fatalf("footer %+v", fm)
 	}
@@ -72,7 +72,7 @@ func TestStoreRoundTripAndFooter(t *testing.T) {
 }
 
 func TestParseKey(t *testing.T) {
-	k := storage.Key{Market: "coinm", Interval: "1M", Symbol: "BTCUSD_PERP", Period: "2024"}
+	k := storage.Key{Dataset: "klines", Market: "coinm", Interval: "1M", Symbol: "BTCUSD_PERP", Period: "2024"}
 	got, ok := storage.ParseKey(k.Path())
 	if !ok || got != k {
 		t.Fatalf("ParseKey(%s) = %v %v", k.Path(), got, ok)

@@ -60,15 +60,4 @@ var Schema = arrow.NewSchema([]arrow.Field{
 
 // Conforms reports whether sc has the klines columns with the klines types,
 // in order, ignoring field metadata that file formats add.
-func Conforms(sc *arrow.Schema) bool {
-	if sc.NumFields() != Schema.NumFields() {
-		return false
-	}
-	for i, f := range Schema.Fields() {
-		g := sc.Field(i)
-		if g.Name != f.Name || !arrow.TypeEqual(g.Type, f.Type) {
-			return false
-		}
-	}
-	return true
-}
+func Conforms(sc *arrow.Schema) bool { return SameFields(Schema, sc) }

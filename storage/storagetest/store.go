@@ -22,7 +22,7 @@ func RunStore(t *testing.T, newBackend func(t *testing.T) storage.Backend) {
 }
 
 var (
-	series = storage.Series{Market: "spot", Interval: "1m", Symbol: "BTCUSDT"}
+	series = storage.Series{Dataset: "klines", Market: "spot", Interval: "1m", Symbol: "BTCUSDT"}
 	jan    = series.Key("2024-01")
 	t0     = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
 )
@@ -92,7 +92,7 @@ func testMergeResume(t *testing.T, b storage.Backend) {
 			t.Fatal(err)
 		}
 		// The resume watermark comes from the footer alone.
-		if fm.Rows != st.wantRows || !fm.HasStats || fm.MinOpenTime != t0 || fm.MaxOpenTime != t0+(st.wantRows-1)*60_000 {
+		if fm.Rows != st.wantRows || !fm.HasStats || fm.MinKey != t0 || fm.MaxKey != t0+(st.wantRows-1)*60_000 {
 			t.Fatalf("after merge %d..%d footer %+v", st.from, st.to, fm)
 		}
 	}

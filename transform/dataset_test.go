@@ -1,0 +1,43 @@
+package transform
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestLookupDataset(t *testing.T) {
+	for _, name := range DatasetNames() {
+		d, err := LookupDataset(name)
+		if err != nil || d.Name != name {
+			t.Errorf("LookupDataset(%q) = %v, %v", name, d, err)
+		}
+		for _, a := range d.Aliases {
+			if got, err := LookupDataset(a); err != nil || got != d {
+				t.Errorf("alias %q: %v, %v; want %s", a, got, err, d)
+			}
+		}
+		for _, m := range d.Markets {
+			if !d.Conforms(m, d.Schema(m)) {
+				t.Errorf("%s %s: its own schema does not conform", d, m)
+			}
+			if d.Schema(m).FieldIndices(d.Key) == nil || d.Schema(m).FieldIndices(d.Time) == nil {
+				t.Errorf("%s %s: key %s or time %s is not a column", d, m, d.Key, d.Time)
+			}
+		}
+	}
+	_, err := LookupDataset("candles")
+	if err == nil || !strings.Contains(err.Error(), `unknown dataset "candles": allowed are klines`) {
+		t.Errorf("unknown dataset: %v", err)
+	}
+}
+
+func TestDatasetPeriod(t *testing.T) {
+	// 2024-02-29 13:00 UTC
+	const ms = 1709211600000
+	if got := Klines.Period("1m", ms); got != "2024-02" {
+		t.Errorf("klines 1m period %s", got)
+	}
+	if got := Klines.Period("1h", ms); got != "2024" {
+		t.Errorf("klines 1h period %s", got)
+	}
+}
