@@ -1,5 +1,5 @@
 // Package binancetest is an in-process fake of Binance's public REST kline
-// API (spot /api/v3, USD-M futures /fapi/v1, COIN-M futures /dapi/v1), built
+// and trade API (spot /api/v3, USD-M futures /fapi/v1, COIN-M futures /dapi/v1), built
 // on net/http/httptest so that tests of the kline downloader never reach the
 // internet.
 //
@@ -27,6 +27,21 @@
 // GET whose reused keep-alive connection closes before any response byte, so
 // a client may never observe a single dropped connection. Use a transport with
 // keep-alives disabled (or inject several drops) to see it.
+//
+// Trades and aggregate trades (WithTrades) are served for chosen symbols:
+// spot GET /api/v3/historicalTrades (weight 25) and /api/v3/aggTrades
+// (weight 4), futures /fapi/v1/aggTrades and /dapi/v1/aggTrades (weight 20),
+// with Binance's parameters, limits (1000, windows under an hour, futures
+// retention), JSON field names and the spot X-MBX-TIME-UNIT: MICROSECOND
+// header; and the data.binance.vision trades and aggTrades archive
+// (TradesArchivePath) in Binance's CSV dialects per market and era, streamed
+// with Range/ETag support and InjectArchiveCut for dropped downloads.
+// Trades are generated minute by minute from a seed (ids +1, futures with
+// WithTradeIDGaps gaps; times in µs, whole ms where Binance publishes ms),
+// aggregates follow Binance's rule (same price, taker side and time), and
+// every kline of such a symbol is the exact aggregate of its trades.
+// Server.Trades, Server.AggTrades and Server.TradeIDAt give the expected
+// values for assertions; WithTrades' density makes files as big as needed.
 //
 // All methods are safe for concurrent use.
 package binancetest

@@ -48,6 +48,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	dailyDelay := fs.Duration("archive-daily-delay", 0, "publish each daily archive zip this long after its day ends (Binance: about 8h30m)")
 	monthlyDelay := fs.Duration("archive-monthly-delay", 0, "publish each monthly archive zip this long after its month ends")
 	spotSymbols := fs.String("spot-symbols", "", "comma-separated spot symbols to serve instead of the default five, listed from 2017-08-17")
+	tradesSymbols := fs.String("trades-symbols", "", "comma-separated MARKET:SYMBOL (spot, usdm, coinm) given trades and aggTrades; their klines become aggregates of the trades, e.g. spot:BTCUSDT,usdm:BTCUSDT")
+	tradesPerMinute := fs.Int("trades-per-minute", binancetest.DefaultTradesPerMinute, "average trades per minute of --trades-symbols (5000 makes ~7M-row daily files)")
 	zipCache := fs.Int("zip-cache", binancetest.DefaultZipCache, "built archive zips kept in memory (each about 2.7 MB for a month of 1m)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -69,6 +71,16 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			}
 		}
 		opts = append(opts, binancetest.WithSymbols(binancetest.Spot, listed))
+	}
+	if *tradesSymbols != "" {
+		for _, ms := range strings.Split(*tradesSymbols, ",") {
+			m, sym, ok := strings.Cut(strings.TrimSpace(ms), ":")
+			mk := binancetest.Market(strings.ToLower(m))
+			if !ok || sym == "" || (mk != binancetest.Spot && mk != binancetest.USDM && mk != binancetest.COINM) {
+				return fmt.Errorf("--trades-symbols: %q is not MARKET:SYMBOL with market spot, usdm or coinm", ms)
+			}
+			opts = append(opts, binancetest.WithTrades(mk, *tradesPerMinute, strings.ToUpper(sym)))
+		}
 	}
 	if *now != "" {
 		t, err := time.Parse(time.RFC3339, *now)
