@@ -152,6 +152,7 @@ type csvRowAppender interface {
 	appendCSV(line []byte, lineNo int) error
 	startFile()
 	Len() int
+	Reserve(n int)
 	NewRecord() arrow.RecordBatch
 }
 
@@ -162,9 +163,14 @@ func readTradeLines(r io.Reader, a csvRowAppender, batchRows int, emit func(arro
 	if batchRows <= 0 {
 		batchRows = DefaultBatchRows
 	}
-	flush := func() error {
+	flush := func(more bool) error {
 		rec := a.NewRecord()
 		defer rec.Release()
+		if more {
+			// A file that fills one batch likely fills the next: take its
+			// room at once instead of doubling up to it again.
+			a.Reserve(batchRows)
+		}
 		return emit(rec)
 	}
 	a.startFile()
@@ -189,7 +195,7 @@ func readTradeLines(r io.Reader, a csvRowAppender, batchRows int, emit func(arro
 				return fmt.Errorf("line %d: %w", lineNo, perr)
 			}
 			if a.Len() >= batchRows {
-				if ferr := flush(); ferr != nil {
+				if ferr := flush(true); ferr != nil {
 					return ferr
 				}
 			}
@@ -199,7 +205,7 @@ func readTradeLines(r io.Reader, a csvRowAppender, batchRows int, emit func(arro
 		}
 	}
 	if a.Len() > 0 {
-		return flush()
+		return flush(false)
 	}
 	return nil
 }
