@@ -23,6 +23,12 @@ const parquetContentType = "application/vnd.apache.parquet"
 // is probed (s3probe.go). write may run twice: once more when the server
 // turns out not to implement conditional writes.
 func (b *S3Backend) Put(ctx context.Context, name string, write func(io.Writer) error, cond Precondition) (ObjectInfo, error) {
+	return b.put(ctx, name, write, cond)
+}
+
+// put is Put with options for this upload's transfer manager (PutStream's
+// smaller buffers).
+func (b *S3Backend) put(ctx context.Context, name string, write func(io.Writer) error, cond Precondition, tmOpts ...func(*transfermanager.Options)) (ObjectInfo, error) {
 	if b.closed.Load() {
 		return ObjectInfo{}, fmt.Errorf("write %s: %w", b.where(name), errClosed)
 	}
@@ -31,12 +37,12 @@ func (b *S3Backend) Put(ctx context.Context, name string, write func(io.Writer) 
 		b.checkConditional(ctx)
 	}
 	if conditional && b.noConditional.Load() {
-		return b.putChecked(ctx, name, write, cond)
+		return b.putChecked(ctx, name, write, cond, tmOpts...)
 	}
-	info, err := b.upload(ctx, name, write, cond)
+	info, err := b.upload(ctx, name, write, cond, tmOpts...)
 	if conditional && classifyS3(err) == s3Unsupported {
 		b.fallBack("it answers 501 NotImplemented to them")
-		return b.putChecked(ctx, name, write, cond)
+		return b.putChecked(ctx, name, write, cond, tmOpts...)
 	}
 	if err != nil {
 		return ObjectInfo{}, fmt.Errorf("write %s: %w", b.where(name), err)
@@ -47,7 +53,7 @@ func (b *S3Backend) Put(ctx context.Context, name string, write func(io.Writer) 
 // putChecked emulates cond with a HEAD before an unconditional upload, for
 // servers without conditional writes: it catches every conflict except one
 // in the moment between the HEAD and the upload.
-func (b *S3Backend) putChecked(ctx context.Context, name string, write func(io.Writer) error, cond Precondition) (ObjectInfo, error) {
+func (b *S3Backend) putChecked(ctx context.Context, name string, write func(io.Writer) error, cond Precondition, tmOpts ...func(*transfermanager.Options)) (ObjectInfo, error) {
 	head, err := b.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b.bucket), Key: aws.String(b.key(name))})
 	switch kind := classifyS3(err); {
 	case kind == s3NotFound && cond.IfMatch != "":
@@ -60,7 +66,7 @@ func (b *S3Backend) putChecked(ctx context.Context, name string, write func(io.W
 	case cond.IfMatch != "" && aws.ToString(head.ETag) != cond.IfMatch:
 		return ObjectInfo{}, fmt.Errorf("write %s: object changed: %w", b.where(name), ErrPrecondition)
 	}
-	info, err := b.upload(ctx, name, write, Precondition{})
+	info, err := b.upload(ctx, name, write, Precondition{}, tmOpts...)
 	if err != nil {
 		return ObjectInfo{}, fmt.Errorf("write %s: %w", b.where(name), err)
 	}
@@ -70,7 +76,7 @@ func (b *S3Backend) putChecked(ctx context.Context, name string, write func(io.W
 // upload runs write in a goroutine feeding a pipe that the transfer
 // manager reads. A failing write or a cancelled ctx closes the pipe with an
 // error, so the manager never sends a complete request for partial data.
-func (b *S3Backend) upload(ctx context.Context, name string, write func(io.Writer) error, cond Precondition) (ObjectInfo, error) {
+func (b *S3Backend) upload(ctx context.Context, name string, write func(io.Writer) error, cond Precondition, tmOpts ...func(*transfermanager.Options)) (ObjectInfo, error) {
 	pr, pw := io.Pipe()
 	counted := &countingWriter{w: pw}
 	werrc := make(chan error, 1)
@@ -99,7 +105,7 @@ func (b *S3Backend) upload(ctx context.Context, name string, write func(io.Write
 	if cond.IfMatch != "" {
 		in.IfMatch = aws.String(cond.IfMatch)
 	}
-	_, err := b.tm.UploadObject(ctx, in)
+	_, err := b.tm.UploadObject(ctx, in, tmOpts...)
 	if err != nil {
 		pr.CloseWithError(err) // unblock a writer the manager stopped reading
 	}

@@ -7,10 +7,38 @@ import (
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
-var _ streamOpener = (*S3Backend)(nil)
+var (
+	_ streamOpener = (*S3Backend)(nil)
+	_ streamPutter = (*S3Backend)(nil)
+)
+
+// Streamed objects are big (a day of trades is ~100 MB) and uploaded while
+// the Parquet writer holds a row group, so their upload keeps fewer bytes
+// in memory than Put's. The transfer manager reads the first
+// MultipartUploadThreshold bytes into one growing buffer and then holds
+// Concurrency+1 parts: with Put's settings (16 MiB, 3 x 8 MiB) ~40 MiB,
+// with these (5 MiB, 3 x 5 MiB) ~20 MiB. Measured on a 106 MB object
+// (TestS3Stream): live heap while writing +58 MiB with Put's settings,
+// +33..44 MiB with these; 5 MiB is S3's smallest part.
+const (
+	s3StreamPartSize    = 5 << 20
+	s3StreamThreshold   = s3StreamPartSize
+	s3StreamConcurrency = 2
+)
+
+// PutStream is Put for WriteStream's big objects, with smaller upload
+// buffers; the guarantees are Put's.
+func (b *S3Backend) PutStream(ctx context.Context, name string, write func(io.Writer) error, cond Precondition) (ObjectInfo, error) {
+	return b.put(ctx, name, write, cond, func(o *transfermanager.Options) {
+		o.PartSizeBytes = s3StreamPartSize
+		o.MultipartUploadThreshold = s3StreamThreshold
+		o.Concurrency = s3StreamConcurrency
+	})
+}
 
 // OpenStream opens name like Open (one GET of the tail, which holds the
 // Parquet footer) but serves every read before the tail with a ranged GET
