@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -38,10 +39,19 @@ type downloadedFile struct {
 	closed   bool
 }
 
-// downloadTempMarker is in every temporary download's name. It is the
-// storage backend's marker, so a temp file in a bronze folder is never
-// listed as an object and one left by a killed process is swept.
-const downloadTempMarker = ".tmp-"
+// A temporary download is named ".lakehouse-dl-<zip name>.tmp-<random>".
+// downloadTempMarker is the storage backend's marker, so one in a bronze
+// folder is never listed as an object; the prefix lets sweepDownloads find
+// those a killed process (SIGKILL, OOM) left in the temp folder.
+const (
+	downloadTempPrefix = ".lakehouse-dl-"
+	downloadTempMarker = ".tmp-"
+)
+
+// staleDownload is the age after which a temporary download nobody writes
+// to is a leftover: a live one is written to at least every
+// RequestTimeout, and a finished one is read within minutes.
+const staleDownload = time.Hour
 
 // downloadBuf is the one buffer a download reads through.
 const downloadBuf = 128 << 10
@@ -75,7 +85,8 @@ func downloadToFile(ctx context.Context, client *http.Client, url, dir string, l
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("download %s: %w", url, err)
 	}
-	f, err := os.CreateTemp(dir, "."+tempBase(url)+downloadTempMarker+"*")
+	sweepDownloads(dir)
+	f, err := os.CreateTemp(dir, downloadTempPrefix+tempBase(url)+downloadTempMarker+"*")
 	if err != nil {
 		return nil, fmt.Errorf("download %s: %w", url, err)
 	}
@@ -148,6 +159,30 @@ func tempBase(rawURL string) string {
 	return "download"
 }
 
+// swept holds the folders sweepDownloads has cleaned in this process.
+var swept sync.Map
+
+// sweepDownloads removes, once per folder and process, the temporary
+// downloads older than staleDownload that a killed process left there:
+// SIGKILL runs no cleanup, and each would hold up to a gigabyte.
+func sweepDownloads(dir string) {
+	if _, done := swept.LoadOrStore(dir, true); done {
+		return
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !strings.HasPrefix(e.Name(), downloadTempPrefix) || !strings.Contains(e.Name(), downloadTempMarker) {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > staleDownload {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
 // download is the state of one downloadToFile: the bytes in f (n of them,
 // all hashed) are those of one version of the file, named by its validator.
 type download struct {
@@ -190,7 +225,7 @@ func (d *download) run(ctx context.Context) error {
 		}
 		failures++
 		if failures >= attempts || d.requests >= attempts*maxRequestsPerAttempt {
-			return fmt.Errorf("download %s: %w (%d requests, %d of %d bytes)", d.url, err, d.requests, d.n, d.total)
+			return fmt.Errorf("download %s: %w (%d requests, %d bytes received)", d.url, err, d.requests, d.n)
 		}
 		if err := sleep(ctx, max(wait, d.policy.backoff(failures))); err != nil {
 			return fmt.Errorf("download %s: %w", d.url, context.Cause(ctx))

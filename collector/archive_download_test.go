@@ -634,6 +634,41 @@ func (l *lockedBuffer) String() string {
 	return string(l.b)
 }
 
+// Temporary downloads a killed process left behind are removed by the next
+// download into their folder once they are stale; live ones and other
+// files are not touched.
+func TestDownloadSweepsLeftovers(t *testing.T) {
+	dir := t.TempDir()
+	old := time.Now().Add(-2 * staleDownload)
+	files := map[string]bool{ // name: removed
+		downloadTempPrefix + "BTCUSDT-trades-2024-01.zip" + downloadTempMarker + "123": true,
+		downloadTempPrefix + "BTCUSDT-trades-2024-02.zip" + downloadTempMarker + "456": false, // fresh: another download
+		".BTCUSDT-1m-2024-01.zip" + downloadTempMarker + "789":                         false, // storage's own
+		"notes.txt": false,
+	}
+	for name := range files {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if name != downloadTempPrefix+"BTCUSDT-trades-2024-02.zip"+downloadTempMarker+"456" {
+			os.Chtimes(p, old, old)
+		}
+	}
+	srv := newFileServer(1 << 10).start(t)
+	f, err := downloadToFile(context.Background(), NewArchiveHTTPClient(ClientOptions{Retry: downloadRetry}), srv.URL+"/a.zip", dir, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	for name, removed := range files {
+		_, err := os.Stat(filepath.Join(dir, name))
+		if gone := errors.Is(err, os.ErrNotExist); gone != removed {
+			t.Errorf("%s: removed %v, want %v", name, gone, removed)
+		}
+	}
+}
+
 func TestContentRange(t *testing.T) {
 	for _, tt := range []struct {
 		in           string
