@@ -229,3 +229,17 @@ func AggTrades(rec arrow.RecordBatch) []AggTrade {
 	}
 	return out
 }
+
+// AggTradesData is the agg_trades dataset (SPEC section 8): Binance's
+// aggregate trades, one file per UTC day, unique and sorted by
+// agg_trade_id. Binance's archive calls it aggTrades.
+var AggTradesData = &Dataset{
+	Name:       "agg_trades",
+	Aliases:    []string{"aggTrades"},
+	Markets:    []string{"spot", "usdm", "coinm"},
+	Key:        AggTradesKeyColumn,
+	Time:       AggTradesTimeColumn,
+	TimeUnit:   arrow.Microsecond,
+	DailyFiles: true,
+	schema:     mustSchema(AggTradesSchema),
+}

@@ -103,7 +103,7 @@ var Klines = &Dataset{
 }
 
 // datasets is the registry, in the order they are listed to users.
-var datasets = []*Dataset{Klines}
+var datasets = []*Dataset{Klines, TradesData, AggTradesData}
 
 // Datasets lists every dataset.
 func Datasets() []*Dataset { return slices.Clone(datasets) }
@@ -134,4 +134,16 @@ func LookupDataset(name string) (*Dataset, error) {
 		}
 	}
 	return nil, fmt.Errorf("unknown dataset %q: allowed are %s", name, strings.Join(DatasetNames(), ", "))
+}
+
+// mustSchema adapts a schema-by-market function whose markets are the
+// dataset's own (an unknown market is a programming error).
+func mustSchema(f func(market string) (*arrow.Schema, error)) func(string) *arrow.Schema {
+	return func(market string) *arrow.Schema {
+		sc, err := f(market)
+		if err != nil {
+			panic(err)
+		}
+		return sc
+	}
 }

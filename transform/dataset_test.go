@@ -26,7 +26,7 @@ func TestLookupDataset(t *testing.T) {
 		}
 	}
 	_, err := LookupDataset("candles")
-	if err == nil || !strings.Contains(err.Error(), `unknown dataset "candles": allowed are klines`) {
+	if err == nil || !strings.Contains(err.Error(), `unknown dataset "candles": allowed are klines, trades, agg_trades`) {
 		t.Errorf("unknown dataset: %v", err)
 	}
 }
@@ -39,5 +39,11 @@ func TestDatasetPeriod(t *testing.T) {
 	}
 	if got := Klines.Period("1h", ms); got != "2024" {
 		t.Errorf("klines 1h period %s", got)
+	}
+	if got := TradesData.Period("", ms*1000); got != "2024-02-29" {
+		t.Errorf("trades period %s", got)
+	}
+	if d, err := LookupDataset("aggtrades"); err != nil || d != AggTradesData {
+		t.Errorf("alias aggTrades is case-insensitive: %v, %v", d, err)
 	}
 }

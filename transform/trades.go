@@ -269,3 +269,15 @@ func Trades(rec arrow.RecordBatch) []Trade {
 	}
 	return out
 }
+
+// TradesData is the trades dataset (SPEC section 8): every trade, one file
+// per UTC day, unique and sorted by id.
+var TradesData = &Dataset{
+	Name:       "trades",
+	Markets:    []string{"spot", "usdm", "coinm"},
+	Key:        TradesKeyColumn,
+	Time:       TradesTimeColumn,
+	TimeUnit:   arrow.Microsecond,
+	DailyFiles: true,
+	schema:     mustSchema(TradesSchema),
+}
