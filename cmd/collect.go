@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -23,6 +24,7 @@ type collectOptions struct {
 
 	symbols     []string
 	timeframes  []string
+	data        []string
 	market      string
 	start, end  string
 	lookback    string
@@ -58,6 +60,7 @@ func NewCmdCollect(io IO, g *globalOptions, runF func(context.Context, *collectO
 		Use:   "collect",
 		Short: "Fetch klines from Binance and merge them into the Parquet lake",
 		Example: `  lakehouse collect --symbols BTCUSDT --timeframes 1m
+  lakehouse collect --symbols BTCUSDT --data klines,trades,agg_trades --start 2024-01-01
   lakehouse collect --symbols BTCUSDT,ETHUSDT --timeframes 1m,1h --start 2024-01-01 --end 2024-02-01
   lakehouse collect --market usdm --symbols BTCUSDT --timeframes 1h --lookback 7d --summary json`,
 		Args: cobra.NoArgs,
@@ -75,6 +78,7 @@ func NewCmdCollect(io IO, g *globalOptions, runF func(context.Context, *collectO
 	f := c.Flags()
 	f.SetNormalizeFunc(normalizeAliases)
 	f.StringSliceVar(&o.symbols, "symbols", nil, "symbols, comma-separated (e.g. BTCUSDT,ETHUSDT); required")
+	f.StringSliceVar(&o.data, "data", []string{"klines"}, "datasets, comma-separated: "+strings.Join(transform.DatasetNames(), ", ")+" (Binance's names such as aggTrades accepted)")
 	f.StringSliceVar(&o.timeframes, "timeframes", []string{"1m"}, "kline intervals, comma-separated: 1s (spot only), 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 8h, 12h, 1d, 3d, 1w, 1M (alias --intervals)")
 	f.StringVar(&o.market, "market", "spot", "market: spot, usdm (USD-M futures), coinm (COIN-M futures)")
 	f.StringVar(&o.start, "start", "", "first candle to fetch, inclusive: date or RFC 3339, UTC (default: resume after the newest stored candle)")
@@ -116,6 +120,9 @@ func (o *collectOptions) validate() (*collectPlan, error) {
 		if !slices.Contains(p.req.Symbols, sym) { // btcusdt,BTCUSDT: one task
 			p.req.Symbols = append(p.req.Symbols, sym)
 		}
+	}
+	if err := o.validateData(p, m); err != nil {
+		return nil, err
 	}
 	tfs := splitList(o.timeframes)
 	if len(tfs) == 0 {
@@ -230,6 +237,7 @@ func runCollect(ctx context.Context, o *collectOptions, p *collectPlan) error {
 			return collector.InstrumentSource(collector.NewRESTSource(ctx, p.req.Market, p.apiURL, hc, p.req.Symbols[0]), tel)
 		}),
 	}
+	runner.REST = collector.RESTEndpoint{BaseURL: p.apiURL, Client: hc.Client}
 	p.source.attach(runner, store, instrumentClient(collector.ClientOptions{}, tel, p.req.Market, "archive"))
 	logger.Info("collect starting", "market", p.req.Market, "tasks", len(tasks), "output", store.Location())
 	started := time.Now()
@@ -263,4 +271,26 @@ func levelFor(failed int) slog.Level {
 		return slog.LevelWarn
 	}
 	return slog.LevelInfo
+}
+
+// validateData reads --data: known datasets (names or Binance's aliases),
+// each served by the market, each once.
+func (o *collectOptions) validateData(p *collectPlan, m collector.Market) error {
+	names := splitList(o.data)
+	if len(names) == 0 {
+		return usageError("--data is empty, e.g. --data klines,trades")
+	}
+	for _, name := range names {
+		d, err := transform.LookupDataset(name)
+		if err != nil {
+			return usageError("%v", err)
+		}
+		if !d.Serves(string(m)) {
+			return usageError("dataset %s is not available on the %s market: it is on %s", d.Name, m, strings.Join(d.Markets, ", "))
+		}
+		if !slices.Contains(p.req.Datasets, d) {
+			p.req.Datasets = append(p.req.Datasets, d)
+		}
+	}
+	return nil
 }

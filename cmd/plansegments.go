@@ -30,7 +30,7 @@ func (s archiveSettings) planTasks(ctx context.Context, sink storage.Sink, tasks
 		if pt.task, pt.err = collector.ResolveStart(ctx, sink, t); pt.err != nil {
 			continue
 		}
-		pt.segs = collector.PlanSegments(pt.task, s.mode, now)
+		pt.segs = collector.PlanTask(pt.task, s.mode, now)
 		pt.err = collector.SkipStored(ctx, sink, pt.task, pt.segs)
 	}
 	return out
@@ -45,6 +45,7 @@ const (
 
 // planTask is one task of a --dry-run plan.
 type planTask struct {
+	Dataset   string        `json:"dataset"`
 	Market    string        `json:"market"`
 	Symbol    string        `json:"symbol"`
 	Interval  string        `json:"interval"`
@@ -63,7 +64,7 @@ func printPlan(w io.Writer, format, location string, p *collectPlan, planned []p
 	plan := []planTask{}
 	for _, pl := range planned {
 		t := pl.task
-		pt := planTask{Market: string(t.Market), Symbol: t.Symbol, Interval: t.Interval.String(), Status: planPlanned, Source: string(p.source.mode),
+		pt := planTask{Dataset: t.Data().Name, Market: string(t.Market), Symbol: t.Symbol, Interval: t.Interval.String(), Status: planPlanned, Source: string(p.source.mode),
 			Start: ms(t.Start), End: ms(t.End), StartFrom: t.From, Files: []string{}, Segments: planSegmentsOf(p.source.url, pl.segs)}
 		switch {
 		case pl.err != nil:
@@ -86,13 +87,13 @@ func printPlan(w io.Writer, format, location string, p *collectPlan, planned []p
 	for _, t := range plan {
 		switch t.Status {
 		case planFailed:
-			fmt.Fprintf(w, "%s %s %s: failed: %s\n", t.Market, t.Symbol, t.Interval, t.Error)
+			fmt.Fprintf(w, "%s: failed: %s\n", taskLabel(t.Dataset, t.Market, t.Symbol, t.Interval), t.Error)
 			continue
 		case planUpToDate:
-			fmt.Fprintf(w, "%s %s %s: up to date (next candle %s)\n", t.Market, t.Symbol, t.Interval, t.Start)
+			fmt.Fprintf(w, "%s: up to date (next row %s)\n", taskLabel(t.Dataset, t.Market, t.Symbol, t.Interval), t.Start)
 			continue
 		}
-		fmt.Fprintf(w, "%s %s %s: source %s [%s, %s) from %s, %d file(s)\n", t.Market, t.Symbol, t.Interval, t.Source, t.Start, t.End, t.StartFrom, len(t.Files))
+		fmt.Fprintf(w, "%s: source %s [%s, %s) from %s, %d file(s)\n", taskLabel(t.Dataset, t.Market, t.Symbol, t.Interval), t.Source, t.Start, t.End, t.StartFrom, len(t.Files))
 		printSegments(w, t.Segments)
 		for i, f := range t.Files {
 			if len(t.Files) > 6 && i == 3 {
@@ -156,6 +157,8 @@ func printSegments(w io.Writer, segs []planSegment) {
 			what = "already stored, skipped"
 		case collector.SegmentUnpublished:
 			what = "not published yet, not fetched (--source archive)"
+		case collector.SegmentArchiveOnly:
+			what = "archive only (no key-free REST source): fetched once Binance publishes the day's file"
 		}
 		fmt.Fprintf(w, "    %-11s [%s, %s) %s\n", s.Source, s.Start, s.End, what)
 	}

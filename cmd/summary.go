@@ -11,10 +11,12 @@ import (
 	"time"
 
 	"github.com/lakehouse-dev/lakehouse/collector"
+	"github.com/lakehouse-dev/lakehouse/transform"
 )
 
 // taskSummary is one task in the JSON summary.
 type taskSummary struct {
+	Dataset     string `json:"dataset"`
 	Market      string `json:"market"`
 	Symbol      string `json:"symbol"`
 	Interval    string `json:"interval"`
@@ -39,6 +41,9 @@ type taskSummary struct {
 	Bytes            int64          `json:"bytes_written"`
 	DurationSec      float64        `json:"duration_seconds"`
 	Error            string         `json:"error,omitempty"`
+	// Notes say what a task could not fetch yet and why, e.g. today's
+	// futures trades, which only the archive serves, the next day.
+	Notes []string `json:"notes,omitempty"`
 }
 
 type runSummary struct {
@@ -56,7 +61,7 @@ func summarize(results []collector.TaskResult, d time.Duration) runSummary {
 	s := runSummary{Tasks: []taskSummary{}, DurationSec: d.Seconds()}
 	for _, r := range results {
 		ts := taskSummary{
-			Market: string(r.Task.Market), Symbol: r.Task.Symbol, Interval: r.Task.Interval.String(),
+			Dataset: r.Task.Data().Name, Market: string(r.Task.Market), Symbol: r.Task.Symbol, Interval: r.Task.Interval.String(),
 			Status: r.Status, RangeStart: ms(r.Task.Start), RangeEnd: ms(r.Task.End), StartFrom: r.Task.From,
 			Fetched: r.Fetched, Added: r.Added, Replaced: r.Replaced, Rejected: r.Rejected.Total(),
 			OpenSkipped: r.OpenSkipped, Files: r.Files, Bytes: r.Bytes, DurationSec: r.Duration.Seconds(),
@@ -70,6 +75,12 @@ func summarize(results []collector.TaskResult, d time.Duration) runSummary {
 		ts.RejectedByReason = map[string]int{}
 		for reason, n := range r.Rejected.ByReason() {
 			ts.RejectedByReason[reason] = n
+		}
+		for _, seg := range r.Segments {
+			if seg.Kind == collector.SegmentArchiveOnly {
+				ts.Notes = append(ts.Notes, fmt.Sprintf("[%s, %s) not fetched: Binance serves %s of %s only in its archive, which publishes a day the next morning; a later run fetches it",
+					ms(seg.Start), ms(seg.End), r.Task.Data().Name, r.Task.Market))
+			}
 		}
 		ts.RejectedExamples = []string{}
 		for _, rej := range r.Rejected.Examples() {
@@ -97,25 +108,29 @@ func printSummary(w io.Writer, format string, results []collector.TaskResult, d 
 		return enc.Encode(s)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "MARKET\tSYMBOL\tINTERVAL\tSTATUS\tADDED\tREJECTED\tFIRST\tLAST\tFILES\tDURATION")
+	fmt.Fprintln(tw, "DATA\tMARKET\tSYMBOL\tINTERVAL\tSTATUS\tADDED\tREJECTED\tFIRST\tLAST\tFILES\tDURATION")
 	for _, t := range s.Tasks {
 		first, last := t.FirstCandle, t.LastCandle
 		if first == "" {
 			first, last = "-", "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%d\t%s\n", t.Market, t.Symbol, t.Interval, t.Status,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%d\t%s\n", t.Dataset, t.Market, t.Symbol, dash(t.Interval), t.Status,
 			t.Added, t.Rejected, first, last, len(t.Files), time.Duration(t.DurationSec*float64(time.Second)).Round(time.Millisecond))
 	}
 	tw.Flush()
 	for _, t := range s.Tasks {
+		label := taskLabel(t.Dataset, t.Market, t.Symbol, t.Interval)
 		if t.Error != "" {
-			fmt.Fprintf(w, "FAILED %s %s %s: %s\n", t.Market, t.Symbol, t.Interval, t.Error)
+			fmt.Fprintf(w, "FAILED %s: %s\n", label, t.Error)
 		}
 		if t.Rejected > 0 {
-			fmt.Fprintf(w, "REJECTED %s %s %s: %d rows (%s)\n", t.Market, t.Symbol, t.Interval, t.Rejected, reasonCounts(t.RejectedByReason))
+			fmt.Fprintf(w, "REJECTED %s: %d rows (%s)\n", label, t.Rejected, reasonCounts(t.RejectedByReason))
 		}
 		for _, r := range t.RejectedExamples {
-			fmt.Fprintf(w, "REJECTED %s %s %s: %s\n", t.Market, t.Symbol, t.Interval, r)
+			fmt.Fprintf(w, "REJECTED %s: %s\n", label, r)
+		}
+		for _, n := range t.Notes {
+			fmt.Fprintf(w, "NOTE %s: %s\n", label, n)
 		}
 	}
 	fmt.Fprintf(w, "%d tasks: %d ok, %d failed; %d rows added, %d files written in %s\n",
@@ -130,4 +145,13 @@ func reasonCounts(by map[string]int) string {
 		parts = append(parts, fmt.Sprintf("%s %d", reason, by[reason]))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// taskLabel names a task for people: "spot BTCUSDT 1m" for klines (as
+// always), "trades spot BTCUSDT" for other datasets.
+func taskLabel(dataset, market, symbol, interval string) string {
+	if dataset != transform.Klines.Name {
+		return dataset + " " + market + " " + symbol
+	}
+	return market + " " + symbol + " " + interval
 }

@@ -15,8 +15,10 @@ const DefaultArchiveURL = "https://data.binance.vision"
 var archiveDirs = map[Market]string{Spot: "spot", USDM: "futures/um", COINM: "futures/cm"}
 
 // ArchiveFile is one zip of data.binance.vision: a month or a day of one
-// symbol's klines of one interval.
+// symbol's klines of one interval, or of another dataset (Data).
 type ArchiveFile struct {
+	// Data is the dataset; nil means klines.
+	Data     *transform.Dataset
 	Market   Market
 	Symbol   string
 	Interval transform.Interval
@@ -31,6 +33,9 @@ func (f ArchiveFile) Name() string {
 	if f.Daily {
 		layout = "2006-01-02"
 	}
+	if f.Data != nil && !f.Data.Intervals {
+		return fmt.Sprintf("%s-%s-%s.zip", f.Symbol, archiveName(f.Data), f.Date.Format(layout))
+	}
 	return fmt.Sprintf("%s-%s-%s.zip", f.Symbol, f.Interval.ArchiveName(), f.Date.Format(layout))
 }
 
@@ -39,6 +44,9 @@ func (f ArchiveFile) Path() string {
 	freq := "monthly"
 	if f.Daily {
 		freq = "daily"
+	}
+	if f.Data != nil && !f.Data.Intervals {
+		return fmt.Sprintf("/data/%s/%s/%s/%s/%s", archiveDirs[f.Market], freq, archiveName(f.Data), f.Symbol, f.Name())
 	}
 	return fmt.Sprintf("/data/%s/%s/klines/%s/%s/%s", archiveDirs[f.Market], freq, f.Symbol, f.Interval.ArchiveName(), f.Name())
 }
@@ -63,6 +71,9 @@ func (f ArchiveFile) Range() (start, end int64) {
 // under the same interval folder as silver (1M as 1mo, so that it never
 // shares a folder with 1m on a case-insensitive file system).
 func (f ArchiveFile) rawName() string {
+	if f.Data != nil && !f.Data.Intervals {
+		return fmt.Sprintf("bronze/%s/market=%s/symbol=%s/%s", f.Data.Name, f.Market, f.Symbol, f.Name())
+	}
 	return fmt.Sprintf("bronze/klines/market=%s/interval=%s/symbol=%s/%s", f.Market, storage.IntervalFolder(f.Interval.String()), f.Symbol, f.Name())
 }
 

@@ -122,6 +122,12 @@ func requestWeight(path string, q url.Values) int {
 		}
 	case path == "/api/v3/exchangeInfo":
 		return 20
+	case path == "/api/v3/historicalTrades":
+		return 25
+	case path == "/api/v3/aggTrades":
+		return 4
+	case path == "/fapi/v1/aggTrades" || path == "/dapi/v1/aggTrades":
+		return 20
 	default:
 		return 1
 	}

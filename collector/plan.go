@@ -20,9 +20,12 @@ const (
 	FromLake = "lake"
 )
 
-// Task is one unit of work: the candles of one market/symbol/interval whose
-// open time lies in [Start, End) (ms, on the interval grid).
+// Task is one unit of work: the rows of one dataset/market/symbol/interval
+// whose time lies in [Start, End) (ms; for klines the open time, on the
+// interval grid).
 type Task struct {
+	// Dataset is what the task collects; nil means klines.
+	Dataset  *transform.Dataset
 	Market   Market
 	Symbol   string
 	Interval transform.Interval
@@ -30,13 +33,29 @@ type Task struct {
 	End      int64
 	// From says where Start comes from: one of the From constants.
 	From string
+	// AfterKey, for datasets keyed by an id, is the newest id stored
+	// (resume): only rows with a greater key are new. 0 means none.
+	AfterKey int64
 }
 
-func (t Task) String() string { return fmt.Sprintf("%s %s %s", t.Market, t.Symbol, t.Interval) }
+func (t Task) String() string {
+	if d := t.Data(); d != transform.Klines {
+		return fmt.Sprintf("%s %s %s", d.Name, t.Market, t.Symbol)
+	}
+	return fmt.Sprintf("%s %s %s", t.Market, t.Symbol, t.Interval)
+}
+
+// Data is the task's dataset.
+func (t Task) Data() *transform.Dataset {
+	if t.Dataset == nil {
+		return transform.Klines
+	}
+	return t.Dataset
+}
 
 // Series is the storage series the task writes.
 func (t Task) Series() storage.Series {
-	return storage.Series{Dataset: transform.Klines.Name, Market: string(t.Market), Interval: t.Interval.String(), Symbol: t.Symbol}
+	return storage.Series{Dataset: t.Data().Name, Market: string(t.Market), Interval: t.Interval.String(), Symbol: t.Symbol}
 }
 
 // Empty reports whether there is nothing to fetch.
@@ -45,6 +64,12 @@ func (t Task) Empty() bool { return t.Start >= t.End }
 // Keys lists the files the task may write, oldest first.
 func (t Task) Keys() []storage.Key {
 	var keys []storage.Key
+	if d := t.Data(); d.DailyFiles {
+		for at := dayStart(t.Start).UnixMilli(); at < t.End; at += 86_400_000 {
+			keys = append(keys, t.Series().Key(d.Period("", at*1000)))
+		}
+		return keys
+	}
 	for at := t.Start; at < t.End; {
 		keys = append(keys, t.Series().Key(t.Interval.Period(at)))
 		_, at = t.Interval.PeriodBounds(at)
@@ -54,6 +79,8 @@ func (t Task) Keys() []storage.Key {
 
 // Request is what the user asked for, already validated.
 type Request struct {
+	// Datasets to collect; none means klines.
+	Datasets  []*transform.Dataset
 	Market    Market
 	Symbols   []string
 	Intervals []transform.Interval
@@ -71,19 +98,41 @@ func Plan(req Request, now time.Time) []Task {
 	if end.IsZero() || end.After(now) {
 		end = now
 	}
+	datasets := req.Datasets
+	if len(datasets) == 0 {
+		datasets = []*transform.Dataset{transform.Klines}
+	}
 	var tasks []Task
-	for _, sym := range req.Symbols {
-		for _, iv := range req.Intervals {
-			t := Task{Market: req.Market, Symbol: sym, Interval: iv, End: iv.Ceil(end)}
-			if !req.Start.IsZero() {
-				t.Start, t.From = iv.Ceil(req.Start), FromStart
-			} else {
-				t.Start, t.From = lookbackStart(iv, end, now, req.Lookback), FromLake
+	for _, d := range datasets {
+		for _, sym := range req.Symbols {
+			if !d.Intervals {
+				tasks = append(tasks, planRows(d, req, sym, end))
+				continue
 			}
-			tasks = append(tasks, t)
+			for _, iv := range req.Intervals {
+				t := Task{Dataset: d, Market: req.Market, Symbol: sym, Interval: iv, End: iv.Ceil(end)}
+				if !req.Start.IsZero() {
+					t.Start, t.From = iv.Ceil(req.Start), FromStart
+				} else {
+					t.Start, t.From = lookbackStart(iv, end, now, req.Lookback), FromLake
+				}
+				tasks = append(tasks, t)
+			}
 		}
 	}
 	return tasks
+}
+
+// planRows plans a dataset without intervals (trades): every row whose
+// time lies in [start, end), to the millisecond.
+func planRows(d *transform.Dataset, req Request, sym string, end time.Time) Task {
+	t := Task{Dataset: d, Market: req.Market, Symbol: sym, End: end.UnixMilli()}
+	if !req.Start.IsZero() {
+		t.Start, t.From = req.Start.UnixMilli(), FromStart
+	} else {
+		t.Start, t.From = end.Add(-req.Lookback).UnixMilli(), FromLake
+	}
+	return t
 }
 
 // lookbackStart is where an empty series starts: the candle open at
@@ -111,6 +160,9 @@ func lastClosed(iv transform.Interval, end, now time.Time) int64 {
 func ResolveStart(ctx context.Context, sink storage.Sink, t Task) (Task, error) {
 	if t.From != FromLake {
 		return t, nil
+	}
+	if d := t.Data(); d.Key != d.Time {
+		return resumeAfterKey(ctx, sink, t)
 	}
 	newest, ok, err := NewestStored(ctx, sink, t.Series())
 	switch {
@@ -153,4 +205,43 @@ func NewestStored(ctx context.Context, sink storage.Sink, s storage.Series) (int
 		}
 	}
 	return 0, false, nil
+}
+
+// resumeAfterKey resumes a dataset keyed by an id after the newest stored
+// row: from its time (ms, floored: rows of the same millisecond with a
+// greater id are still new) and after its id, read from the footer of the
+// newest non-empty file.
+func resumeAfterKey(ctx context.Context, sink storage.Sink, t Task) (Task, error) {
+	fm, ok, err := newestFooter(ctx, sink, t.Series())
+	switch {
+	case err != nil:
+		return t, err
+	case ok:
+		t.Start, t.AfterKey, t.From = t.Data().Millis(fm.MaxTime), fm.MaxKey, FromResume
+	default:
+		t.From = FromLookback
+	}
+	return t, nil
+}
+
+// newestFooter is the footer of the newest file of s that holds rows.
+func newestFooter(ctx context.Context, sink storage.Sink, s storage.Series) (storage.FileMeta, bool, error) {
+	keys, err := sink.List(ctx, s)
+	if err != nil {
+		return storage.FileMeta{}, false, fmt.Errorf("find where %s left off: %w", s.Dir(), err)
+	}
+	for i := len(keys) - 1; i >= 0; i-- {
+		fm, err := sink.Meta(ctx, keys[i])
+		if err != nil {
+			return fm, false, fmt.Errorf("find where %s left off: %w", s.Dir(), err)
+		}
+		if fm.Rows == 0 {
+			continue
+		}
+		if !fm.HasStats {
+			return fm, false, fmt.Errorf("find where %s left off: %s has no column statistics in its footer", s.Dir(), keys[i].Path())
+		}
+		return fm, true, nil
+	}
+	return storage.FileMeta{}, false, nil
 }

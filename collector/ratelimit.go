@@ -27,7 +27,7 @@ func (e *BannedError) Error() string {
 // (spot 6000: burst 150, 5820 per minute).
 const (
 	burstShare = 0.025 // of the limit, spendable at once
-	maxWeight  = 10    // heaviest request (futures klines above 1000)
+	maxWeight  = 25    // heaviest request (spot historicalTrades)
 	headroom   = 0.995 // for requests that reach the server late
 )
 

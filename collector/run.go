@@ -35,8 +35,8 @@ type TaskResult struct {
 	// Rejected counts the rows not stored per reason, with the first few.
 	Rejected    transform.Rejections
 	OpenSkipped int   // still-open candles not stored
-	First       int64 // open time of the first candle received (ms), 0 if none
-	Last        int64 // open time of the last candle received
+	First       int64 // open time of the first candle (other datasets: time of the first row) received (ms), 0 if none
+	Last        int64 // open time of the last candle (time of the last row) received
 	Files       []string
 	Bytes       int64
 	Duration    time.Duration
@@ -54,6 +54,10 @@ type Runner struct {
 	Logger      *slog.Logger
 	Now         func() time.Time
 	Concurrency int
+
+	// REST serves the REST tail of datasets other than klines (their
+	// pages go straight into Arrow; klines use Source).
+	REST RESTEndpoint
 
 	// Archive serves past candles from data.binance.vision zips when Mode
 	// is auto or archive; nil means REST only.
@@ -125,6 +129,11 @@ func (r *Runner) runTask(ctx context.Context, t Task) (res TaskResult) {
 	}
 	if err := ctx.Err(); err != nil {
 		res.Err = err
+		return res
+	}
+	if t.Data() != transform.Klines {
+		res.Err = r.runRows(ctx, t, &res)
+		slices.Sort(res.Files)
 		return res
 	}
 	w := &taskWriter{ctx: ctx, r: r, t: t, res: &res, b: transform.NewBuilder(r.Mem, t.Interval), nowMs: r.Now().UnixMilli(), tel: tt, behind: make(chan struct{}, maxWritesBehind)}

@@ -82,12 +82,12 @@ func planArchive(t Task, mode SourceMode, from, to, today int64, monthly bool) [
 			add(Segment{Kind: rest, Start: cursor, End: to})
 			cursor = to
 		case monthly && monthlyFiles(iv) && iv.Ceil(ms) >= cursor && me <= to && closedBefore(iv, me, today):
-			add(Segment{Kind: SegmentMonthly, Start: cursor, End: me, File: &ArchiveFile{t.Market, t.Symbol, iv, false, ms}})
+			add(Segment{Kind: SegmentMonthly, Start: cursor, End: me, File: &ArchiveFile{Market: t.Market, Symbol: t.Symbol, Interval: iv, Date: ms}})
 			cursor = me
 		case dailyFiles(iv):
 			ds := dayStart(cursor)
 			end := min(ds.AddDate(0, 0, 1).UnixMilli(), to)
-			add(Segment{Kind: SegmentDaily, Start: cursor, End: end, File: &ArchiveFile{t.Market, t.Symbol, iv, true, ds}})
+			add(Segment{Kind: SegmentDaily, Start: cursor, End: end, File: &ArchiveFile{Market: t.Market, Symbol: t.Symbol, Interval: iv, Daily: true, Date: ds}})
 			cursor = end
 		default:
 			// A candle longer than a day in a month not yet whole: no daily

@@ -19,7 +19,7 @@ import (
 // own gaps is never complete and is downloaded again, which is only
 // redundant (the merge keeps files identical), never lossy.
 func SkipStored(ctx context.Context, sink storage.Sink, t Task, segs []Segment) error {
-	if t.From != FromStart {
+	if t.From != FromStart || t.Data() != transform.Klines {
 		return nil
 	}
 	byPeriod := map[string][]int{}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/lakehouse-dev/lakehouse/telemetry"
 )
@@ -53,6 +54,26 @@ func (s *InstrumentedSink) Write(ctx context.Context, key Key, rec arrow.RecordB
 	}
 	s.record(ctx, opWrite, start, size, err)
 	return info, err
+}
+
+func (s *InstrumentedSink) WriteStream(ctx context.Context, key Key, schema *arrow.Schema, meta map[string]string, fill func(w BatchWriter) error, cond Precondition) (ObjectInfo, error) {
+	start := time.Now()
+	info, err := s.next.WriteStream(ctx, key, schema, meta, fill, cond)
+	size := int64(0)
+	if err == nil {
+		size = info.Size
+	}
+	s.record(ctx, opWrite, start, size, err)
+	return info, err
+}
+
+// ReadStream counts the opening of the file; its batches are read later,
+// as the caller asks.
+func (s *InstrumentedSink) ReadStream(ctx context.Context, key Key, schema *arrow.Schema, batchRows int) (array.RecordReader, string, error) {
+	start := time.Now()
+	rr, version, err := s.next.ReadStream(ctx, key, schema, batchRows)
+	s.record(ctx, opRead, start, 0, err)
+	return rr, version, err
 }
 
 func (s *InstrumentedSink) Meta(ctx context.Context, key Key) (FileMeta, error) {

@@ -23,6 +23,7 @@ import (
 const (
 	MetaSchemaVersion = "lakehouse.schema_version"
 	MetaProducer      = "lakehouse.producer"
+	MetaDataset       = "lakehouse.dataset"
 )
 
 // ErrSchema is returned (wrapped) for a Parquet file that does not have the

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
@@ -23,6 +24,11 @@ type Sink interface {
 	Write(ctx context.Context, key Key, rec arrow.RecordBatch, cond Precondition) (ObjectInfo, error)
 	// Meta reads only the footer of a stored file.
 	Meta(ctx context.Context, key Key) (FileMeta, error)
+	// WriteStream writes one file from batches handed over one by one, for
+	// files too big to hold as one batch (stream.go); ReadStream reads a
+	// file batch by batch.
+	WriteStream(ctx context.Context, key Key, schema *arrow.Schema, meta map[string]string, fill func(w BatchWriter) error, cond Precondition) (ObjectInfo, error)
+	ReadStream(ctx context.Context, key Key, schema *arrow.Schema, batchRows int) (array.RecordReader, string, error)
 	// List returns the stored keys of a series, oldest period first.
 	List(ctx context.Context, s Series) ([]Key, error)
 	// Backend names where the data lives ("file", "s3").

@@ -1,0 +1,41 @@
+package collector
+
+import (
+	"io"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/lakehouse-dev/lakehouse/transform"
+)
+
+// rowsSource is how collect fetches a dataset whose rows carry an id
+// (trades, agg_trades): its archive files and CSV dialect, and its REST
+// tail. One per dataset, registered in rowsSources; the runner
+// (rows_run.go), the archive planner and the writer are shared.
+type rowsSource struct {
+	// archive is the dataset's name on data.binance.vision: the folder
+	// and the infix of its zips (trades, aggTrades).
+	archive string
+	// readCSV streams one archive CSV of market m into record batches of
+	// the dataset's schema; emit does not own a batch. Rejected rows are
+	// counted in rej.
+	readCSV func(mem memory.Allocator, m Market, r io.Reader, rej *transform.Rejections, emit func(arrow.RecordBatch) error) error
+	// rest pages the rows after the archive through REST; nil, or nil for
+	// a market, where Binance serves none without an API key.
+	rest func(m Market) *restRows
+}
+
+// rowsSources is the registry of datasets keyed by an id.
+var rowsSources = map[*transform.Dataset]*rowsSource{
+	transform.TradesData:    tradesSource,
+	transform.AggTradesData: aggTradesSource,
+}
+
+// archiveName is the dataset's name in data.binance.vision paths.
+func archiveName(d *transform.Dataset) string {
+	if s := rowsSources[d]; s != nil {
+		return s.archive
+	}
+	return d.Name
+}
