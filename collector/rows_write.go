@@ -51,6 +51,12 @@ var errRowsDone = errors.New("end of the task's range")
 // errRowsDone once a row reaches the end of the range. add does not own
 // rec.
 func (w *rowsWriter) add(rec arrow.RecordBatch) error {
+	// A file on disk parses without ever blocking: stop between batches
+	// when the run is interrupted (the day in flight is kept, complete up
+	// to here, and the next run resumes after it).
+	if err := w.ctx.Err(); err != nil {
+		return err
+	}
 	keys := rec.Column(w.key).(*array.Int64).Int64Values()
 	times := rec.Column(w.time).(*array.Timestamp).TimestampValues()
 	n := len(keys)
