@@ -197,3 +197,27 @@ func containsString(list []string, s string) bool {
 func uniqueService(t *testing.T) string {
 	return fmt.Sprintf("lakehouse-test-%s-%d", strings.ReplaceAll(t.Name(), "/", "-"), time.Now().UnixNano())
 }
+
+// TestTelemetryDataType: a run of klines and agg_trades exports the data
+// instruments with data_type and task spans with lakehouse.data_type (as
+// the console exporter writes them).
+func TestTelemetryDataType(t *testing.T) {
+	fake := newFake(t, binancetest.WithTrades(binancetest.Spot, 3, "BTCUSDT"))
+	r := run(t, nil, "collect", "--symbols", "BTCUSDT", "--data", "klines,agg_trades", "--timeframes", "1h", "--start", "2024-03-15T06:00:00Z",
+		"--output", t.TempDir(), "--binance-api-url", fake.URL(), "--source", "api", "--console-export", "--summary", "json")
+	if r.code != ExitOK {
+		t.Fatalf("exit %d: %s", r.code, r.err)
+	}
+	attr := func(k, v string) string {
+		return fmt.Sprintf(`{"Key":%q,"Value":{"Type":"STRING","Value":%q}}`, k, v)
+	}
+	for _, want := range []string{
+		attr("data_type", "klines"), attr("data_type", "agg_trades"),
+		attr("lakehouse.data_type", "klines"), attr("lakehouse.data_type", "agg_trades"),
+		attr("interval", telemetry.NoInterval),
+	} {
+		if !strings.Contains(r.err, want) {
+			t.Errorf("console export lacks %s", want)
+		}
+	}
+}

@@ -71,25 +71,63 @@ type taskTelemetry struct {
 	transformTime time.Duration
 }
 
+// seriesID names the task's series in the data instruments: its dataset
+// is the data_type, and a dataset without intervals has interval "" (which
+// telemetry reports as telemetry.NoInterval).
+func seriesID(t Task) telemetry.SeriesID {
+	return telemetry.SeriesID{DataType: t.Data().Name, Market: string(t.Market), Symbol: t.Symbol, Interval: t.Interval.String()}
+}
+
+// intervalAttr is the interval span attribute, as the metrics spell it.
+func intervalAttr(t Task) string {
+	if t.Interval == "" {
+		return telemetry.NoInterval
+	}
+	return t.Interval.String()
+}
+
+// storedUntil is the time (ms) the freshness gauge counts from once a
+// task stored rows up to last (TaskResult.Last): the close of the candle
+// opened at last, or for a dataset without intervals the time of that row.
+func storedUntil(t Task, last int64) int64 {
+	if t.Data().Intervals {
+		return t.Interval.CloseTime(last)
+	}
+	return last
+}
+
+// resumedFrom is storedUntil for a task resumed from the lake: a kline
+// task starts at the open after the newest stored candle, whose close is
+// one millisecond before; a task of rows starts at the time of the newest
+// stored row itself.
+func resumedFrom(t Task) int64 {
+	if t.Data().Intervals {
+		return t.Start - 1
+	}
+	return t.Start
+}
+
 // instrumentTask opens the task's span; the returned func ends it with
-// the task's result and updates freshness and the queue.
+// the task's result and updates freshness and the queue. Requests made
+// with the returned context count their bytes under the task's dataset.
 func (r *Runner) instrumentTask(ctx context.Context, task Task) (context.Context, *taskTelemetry, func(*TaskResult)) {
 	t := r.tel()
 	ctx, span := t.Tracer.Start(ctx, "task", trace.WithAttributes(
+		attribute.String("lakehouse.data_type", task.Data().Name),
 		attribute.String("market", string(task.Market)), attribute.String("symbol", task.Symbol),
-		attribute.String("interval", task.Interval.String()), attribute.String("lakehouse.start_from", task.From),
+		attribute.String("interval", intervalAttr(task)), attribute.String("lakehouse.start_from", task.From),
 		attribute.Int64("lakehouse.start_ms", task.Start), attribute.Int64("lakehouse.end_ms", task.End)))
-	tt := &taskTelemetry{t: t, series: t.Metrics.Series(string(task.Market), task.Symbol, task.Interval.String(), "api")}
+	id := seriesID(task)
+	tt := &taskTelemetry{t: t, series: t.Metrics.Series(id, "api")}
 	ctx = context.WithValue(ctx, taskTelemetryKey{}, tt)
-	if task.From == "resume" {
-		// Plan resumed after the newest stored candle, whose close time is
-		// one millisecond before the task's start.
-		t.Metrics.SetFreshness(string(task.Market), task.Symbol, task.Interval.String(), task.Start-1)
+	ctx = telemetry.WithDataType(ctx, id.DataType)
+	if task.From == FromResume {
+		t.Metrics.SetFreshness(id, resumedFrom(task))
 	}
 	return ctx, tt, func(res *TaskResult) {
 		t.Metrics.AddQueued(ctx, -1)
 		if res.Added+res.Replaced > 0 || (res.Fetched > 0 && res.Err == nil) {
-			t.Metrics.SetFreshness(string(task.Market), task.Symbol, task.Interval.String(), task.Interval.CloseTime(res.Last))
+			t.Metrics.SetFreshness(id, storedUntil(task, res.Last))
 		}
 		span.SetAttributes(attribute.String("lakehouse.status", res.Status), attribute.Int("lakehouse.rows.fetched", res.Fetched),
 			attribute.Int("lakehouse.rows.added", res.Added), attribute.Int("lakehouse.rows.rejected", res.Rejected.Total()),
@@ -122,7 +160,7 @@ func (s *instrumentedSource) Fetch(ctx context.Context, task Task, emit func([]t
 	if tt == nil {
 		tt = &taskTelemetry{t: s.t}
 	}
-	tt.series = s.t.Metrics.Series(string(task.Market), task.Symbol, task.Interval.String(), s.kind)
+	tt.series = s.t.Metrics.Series(seriesID(task), s.kind)
 	rows := 0
 	counted := func(page []transform.RawKline) error {
 		rows += len(page)
@@ -172,7 +210,7 @@ func (tt *taskTelemetry) pageDone(w *taskWriter, m pageMark) {
 	rejected := 0
 	w.b.Rejected.CountsSince(m.rejected, func(reason string, n int) {
 		rejected += n
-		tt.t.Metrics.RecordRejected(ctx, "transform", reason, n)
+		tt.t.Metrics.RecordRejected(ctx, w.t.Data().Name, "transform", reason, n)
 	})
 	rows := w.res.Fetched - m.fetched
 	tt.t.Metrics.RecordStage(ctx, "transform", d, rows)
@@ -208,13 +246,17 @@ func (tt *taskTelemetry) storeStart(ctx context.Context, file string, rows int64
 // yielded and the rows validation rejected.
 func (r *Runner) instrumentArchiveFile(ctx context.Context, f ArchiveFile) func(fileBatch) {
 	t := r.tel()
+	dataType := transform.Klines.Name
+	if f.Data != nil {
+		dataType = f.Data.Name
+	}
 	_, span := t.Tracer.Start(ctx, "fetch/archive", trace.WithAttributes(
 		attribute.String("lakehouse.source", "archive"), attribute.String("lakehouse.file", f.Name())))
 	start := time.Now()
 	return func(fb fileBatch) {
 		t.Metrics.RecordStage(ctx, "fetch_archive", time.Since(start), fb.stats.fetched)
 		fb.rejected.CountsSince(nil, func(reason string, n int) {
-			t.Metrics.RecordRejected(ctx, "transform", reason, n)
+			t.Metrics.RecordRejected(ctx, dataType, "transform", reason, n)
 		})
 		span.SetAttributes(attribute.Int("lakehouse.rows.received", fb.stats.fetched), attribute.Int("lakehouse.rows.rejected", fb.rejected.Total()))
 		telemetry.EndSpan(span, fb.err)
@@ -224,5 +266,5 @@ func (r *Runner) instrumentArchiveFile(ctx context.Context, f ArchiveFile) func(
 // archiveIngested counts a verified archive file's rows as ingested from
 // the archive.
 func (tt *taskTelemetry) archiveIngested(ctx context.Context, task Task, rows int) {
-	tt.t.Metrics.Series(string(task.Market), task.Symbol, task.Interval.String(), "archive").RecordIngested(ctx, rows)
+	tt.t.Metrics.Series(seriesID(task), "archive").RecordIngested(ctx, rows)
 }

@@ -47,7 +47,7 @@ func TestArchiveTelemetry(t *testing.T) {
 		t.Fatal("no ingested metric")
 	}
 	got := points(t, m, metricdata.DeltaTemporality, nil)
-	key := attrKey(map[string]string{"market": "spot", "symbol": "BTCUSDT", "interval": "1h", "source": "archive"})
+	key := attrKey(map[string]string{"market": "spot", "symbol": "BTCUSDT", "interval": "1h", "source": "archive", "data_type": "klines"})
 	if got[key] != float64(res[0].Added) || res[0].Added != 60*24 {
 		t.Fatalf("ingested from archive %v, want %d", got, res[0].Added)
 	}

@@ -92,8 +92,8 @@ func TestRunTelemetry(t *testing.T) {
 		{telemetry.APIRequests, "{request}", delta, nil, map[string]string{"endpoint": kl, "status_code": "200"}, 2},
 		{telemetry.APIRateLimits, "{event}", delta, nil, map[string]string{"endpoint": kl, "status_code": "429"}, 1},
 		{telemetry.APIRequestDuration, "s", delta, telemetry.APIDurationBuckets, map[string]string{"endpoint": kl}, 3},
-		{telemetry.DataIngested, "{record}", delta, nil, map[string]string{"market": "spot", "symbol": "BTCUSDT", "interval": "1h", "source": "api"}, float64(btc)},
-		{telemetry.DataVolume, "By", delta, telemetry.BytesBuckets, map[string]string{"market": "spot", "source": "api"}, -1},
+		{telemetry.DataIngested, "{record}", delta, nil, map[string]string{"market": "spot", "symbol": "BTCUSDT", "interval": "1h", "source": "api", "data_type": "klines"}, float64(btc)},
+		{telemetry.DataVolume, "By", delta, telemetry.BytesBuckets, map[string]string{"market": "spot", "source": "api", "data_type": "klines"}, -1},
 		{telemetry.ProcessingDuration, "s", delta, telemetry.ProcessingDurationBuckets, map[string]string{"operation": "fetch_api"}, 2},
 		{telemetry.ProcessingDuration, "s", delta, telemetry.ProcessingDurationBuckets, map[string]string{"operation": "store"}, 2},
 		{telemetry.ProcessingDuration, "s", delta, telemetry.ProcessingDurationBuckets, map[string]string{"operation": "transform"}, 2},
@@ -110,7 +110,7 @@ func TestRunTelemetry(t *testing.T) {
 		{telemetry.SymbolsProcessed, "{symbol}", delta, nil, map[string]string{"market": "spot"}, 1},
 		{telemetry.WorkflowsActive, "{workflow}", 0, nil, map[string]string{}, 0},
 		// Newest stored close: 11:59:59.999 for a clock at 12:34:56.
-		{telemetry.DataFreshness, "s", 0, nil, map[string]string{"market": "spot", "symbol": "BTCUSDT", "interval": "1h"}, 2096.001},
+		{telemetry.DataFreshness, "s", 0, nil, map[string]string{"market": "spot", "symbol": "BTCUSDT", "interval": "1h", "data_type": "klines"}, 2096.001},
 		{telemetry.MemoryUsage, "By", 0, nil, map[string]string{}, -1},
 		{telemetry.ActiveConnections, "{connection}", 0, nil, map[string]string{}, -1},
 	}
@@ -166,6 +166,9 @@ func checkSpans(t *testing.T, spans []sdktrace.ReadOnlySpan) {
 		if s.Parent().SpanID() != run.SpanContext().SpanID() {
 			t.Errorf("task span's parent is not the run span")
 		}
+		if dt, _ := spanAttr(s, "lakehouse.data_type"); dt.AsString() != "klines" {
+			t.Errorf("task span lakehouse.data_type %q, want klines", dt.AsString())
+		}
 		for _, a := range s.Attributes() {
 			if a.Key == "symbol" {
 				tasks[s.SpanContext().SpanID().String()] = s
@@ -182,6 +185,15 @@ func checkSpans(t *testing.T, spans []sdktrace.ReadOnlySpan) {
 			}
 		}
 	}
+}
+
+func spanAttr(s sdktrace.ReadOnlySpan, key attribute.Key) (attribute.Value, bool) {
+	for _, a := range s.Attributes() {
+		if a.Key == key {
+			return a.Value, true
+		}
+	}
+	return attribute.Value{}, false
 }
 
 func findMetric(rm metricdata.ResourceMetrics, name string) (metricdata.Metrics, bool) {

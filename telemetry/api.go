@@ -38,9 +38,26 @@ func (a *apiSets) endpoint(path string) *endpointSets {
 	if e != nil {
 		return e
 	}
+	return a.add(path)
+}
+
+// endpointBytes is endpoint for a name built in a buffer: the lookup
+// converts it without allocating, only a new endpoint copies it.
+func (a *apiSets) endpointBytes(path []byte) *endpointSets {
+	a.mu.RLock()
+	e := a.endpoints[string(path)]
+	a.mu.RUnlock()
+	if e != nil {
+		return e
+	}
+	return a.add(string(path))
+}
+
+func (a *apiSets) add(path string) *endpointSets {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if e = a.endpoints[path]; e == nil {
+	e := a.endpoints[path]
+	if e == nil {
 		set := attribute.NewSet(attribute.String("endpoint", path))
 		e = &endpointSets{endpoint: path, duration: newOpts(set), statuses: map[int]*opts{}}
 		a.endpoints[path] = e
@@ -71,22 +88,60 @@ func (e *endpointSets) status(code int) *opts {
 }
 
 // Endpoint is the endpoint attribute of a request path. REST paths are a
-// fixed set and kept as they are. An archive path names one file
+// fixed set and kept as they are (/api/v3/klines, /api/v3/historicalTrades,
+// /fapi/v1/aggTrades). An archive path names one file
 // (/data/spot/monthly/klines/BTCUSDT/1m/BTCUSDT-1m-2024-01.zip), which
-// would make a time series per file; it keeps its folder up to "klines"
-// and templates the rest, so the attribute stays bounded:
-// /data/spot/monthly/klines/{symbol}/{interval}/{file}.zip (and
-// .zip.CHECKSUM).
+// would make a time series per file; it keeps its folder up to the
+// dataset's and templates the rest, so the attribute stays bounded: one
+// value per folder template,
+// /data/spot/monthly/klines/{symbol}/{interval}/{file}.zip and
+// /data/spot/daily/trades/{symbol}/{file}.zip (and .zip.CHECKSUM).
 func Endpoint(path string) string {
-	i := strings.LastIndex(path, "/klines/")
-	if i < 0 {
+	if archiveFolder(path) < 0 {
 		return path
 	}
-	file := "{file}.zip"
-	if strings.HasSuffix(path, ".CHECKSUM") {
-		file += ".CHECKSUM"
+	return string(appendEndpoint(nil, path))
+}
+
+// archiveFolder returns where the dataset folder of an archive file's
+// path begins (.../data/.../{daily|monthly}/{dataset}/{symbol}/[{interval}/]{file}),
+// or -1 when path is not one.
+func archiveFolder(path string) int {
+	i := max(indexAfter(path, "/daily/"), indexAfter(path, "/monthly/"))
+	if i < 0 || !strings.Contains(path[:i], "/data/") || strings.Count(path[i:], "/") < 2 { // dataset, symbol, file at least
+		return -1
 	}
-	return path[:i] + "/klines/{symbol}/{interval}/" + file
+	return i
+}
+
+// indexAfter is the index just after the last s in path, -1 if none.
+func indexAfter(path, s string) int {
+	if i := strings.LastIndex(path, s); i >= 0 {
+		return i + len(s)
+	}
+	return -1
+}
+
+// appendEndpoint appends the template of an archive file's path to dst;
+// building it in a caller's buffer lets the transport look it up without
+// allocating.
+func appendEndpoint(dst []byte, path string) []byte {
+	i := archiveFolder(path)
+	rest := path[i:]
+	folder, rest, _ := strings.Cut(rest, "/")
+	dst = append(dst, path[:i]...)
+	dst = append(dst, folder...)
+	dst = append(dst, "/{symbol}/"...)
+	if strings.Count(rest, "/") > 1 { // symbol, interval(s), file
+		dst = append(dst, "{interval}/"...)
+	}
+	dst = append(dst, "{file}"...)
+	for _, ext := range []string{".zip.CHECKSUM", ".zip", ".CHECKSUM"} {
+		if strings.HasSuffix(rest, ext) {
+			return append(dst, ext...)
+		}
+	}
+	return dst
 }
 
 // RecordAPIRequest records one HTTP attempt: the request counter, its
@@ -96,7 +151,21 @@ func (m *Metrics) RecordAPIRequest(ctx context.Context, endpoint string, status 
 	if m == nil {
 		return
 	}
-	e := m.api.endpoint(endpoint)
+	m.recordAPI(ctx, m.api.endpoint(endpoint), status, d)
+}
+
+// recordRequestPath is RecordAPIRequest for a request's path, normalised
+// by Endpoint without allocating.
+func (m *Metrics) recordRequestPath(ctx context.Context, path string, status int, d time.Duration) {
+	if archiveFolder(path) < 0 {
+		m.recordAPI(ctx, m.api.endpoint(path), status, d)
+		return
+	}
+	var buf [192]byte
+	m.recordAPI(ctx, m.api.endpointBytes(appendEndpoint(buf[:0], path)), status, d)
+}
+
+func (m *Metrics) recordAPI(ctx context.Context, e *endpointSets, status int, d time.Duration) {
 	st := e.status(status)
 	m.apiRequests.Add(ctx, 1, st.add...)
 	m.apiDuration.Record(ctx, d.Seconds(), e.duration.rec...)
@@ -130,10 +199,12 @@ func (t *apiTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		status = resp.StatusCode
 	}
 	ctx := req.Context()
-	t.m.RecordAPIRequest(ctx, Endpoint(req.URL.Path), status, time.Since(start))
+	t.m.recordRequestPath(ctx, req.URL.Path, status, time.Since(start))
 	if t.vol != nil && status >= 200 && status < 300 && resp.Body != nil {
-		// The context is kept only to record the body size at its end.
-		resp.Body = &countingBody{ReadCloser: resp.Body, done: func(n int64) { t.vol.RecordVolume(ctx, n) }}
+		// The context is kept only to record the body size at its end, under
+		// the dataset the request was made for.
+		dataType := dataTypeOf(ctx, req.URL.Path)
+		resp.Body = &countingBody{ReadCloser: resp.Body, done: func(n int64) { t.vol.recordVolume(ctx, dataType, n) }}
 	}
 	return resp, err
 }

@@ -19,22 +19,20 @@ type gaugeState struct {
 	now         func() time.Time
 
 	mu        sync.Mutex
-	freshness map[seriesID]*freshEntry
+	freshness map[SeriesID]*freshEntry
 }
 
-type seriesID struct{ market, symbol, interval string }
-
 type freshEntry struct {
-	opt     metric.ObserveOption
-	closeMs int64 // close time of the newest stored candle
+	opt      metric.ObserveOption
+	storedMs int64 // close time of the newest stored candle, or time of the newest row
 }
 
 func registerGauges(m metric.Meter) (*gaugeState, error) {
-	g := &gaugeState{now: time.Now, freshness: map[seriesID]*freshEntry{}}
+	g := &gaugeState{now: time.Now, freshness: map[SeriesID]*freshEntry{}}
 	mem, err1 := m.Int64ObservableGauge(MemoryUsage, metric.WithUnit("By"), metric.WithDescription("Memory the Go runtime holds from the OS (excluding released pages)."))
 	conns, err2 := m.Int64ObservableGauge(ActiveConnections, metric.WithUnit("{connection}"), metric.WithDescription("Open TCP connections to Binance."))
 	active, err3 := m.Int64ObservableGauge(WorkflowsActive, metric.WithUnit("{workflow}"), metric.WithDescription("Workflow runs in progress."))
-	fresh, err4 := m.Float64ObservableGauge(DataFreshness, metric.WithUnit("s"), metric.WithDescription("Seconds since the close of the newest stored candle, per series."))
+	fresh, err4 := m.Float64ObservableGauge(DataFreshness, metric.WithUnit("s"), metric.WithDescription("Seconds since the close of the newest stored candle (the time of the newest stored row for datasets without intervals), per series."))
 	for _, err := range []error{err1, err2, err3, err4} {
 		if err != nil {
 			return nil, err
@@ -52,31 +50,33 @@ func registerGauges(m metric.Meter) (*gaugeState, error) {
 		defer g.mu.Unlock()
 		now := g.now().UnixMilli()
 		for _, e := range g.freshness {
-			o.ObserveFloat64(fresh, float64(now-e.closeMs)/1000, e.opt)
+			o.ObserveFloat64(fresh, float64(now-e.storedMs)/1000, e.opt)
 		}
 		return nil
 	}, mem, conns, active, fresh)
 	return g, err
 }
 
-// SetFreshness records the close time (ms) of the newest stored candle of
-// a series; the freshness gauge reports now minus it. Older values never
-// replace newer ones.
-func (m *Metrics) SetFreshness(market, symbol, interval string, closeMs int64) {
+// SetFreshness records the time (ms) up to which a series is stored: the
+// close time of its newest candle, or the time of its newest row for a
+// dataset without intervals (trades). The freshness gauge reports now
+// minus it. Older values never replace newer ones.
+func (m *Metrics) SetFreshness(id SeriesID, storedMs int64) {
 	if m == nil {
 		return
 	}
 	g := m.gauges
-	id := seriesID{market, symbol, interval}
+	id.Interval = id.interval() // "" and NoInterval are one series
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	e, ok := g.freshness[id]
 	if !ok {
-		set := attribute.NewSet(attribute.String("market", market), attribute.String("symbol", symbol), attribute.String("interval", interval))
+		set := attribute.NewSet(attribute.String("market", id.Market), attribute.String("symbol", id.Symbol),
+			attribute.String("interval", id.Interval), attribute.String("data_type", id.DataType))
 		e = &freshEntry{opt: metric.WithAttributeSet(set)}
 		g.freshness[id] = e
 	}
-	e.closeMs = max(e.closeMs, closeMs)
+	e.storedMs = max(e.storedMs, storedMs)
 }
 
 // SetClock replaces the clock of the freshness gauge (tests).

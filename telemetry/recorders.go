@@ -22,22 +22,33 @@ func newOpts(set attribute.Set) *opts {
 	return &opts{add: []metric.AddOption{o}, rec: []metric.RecordOption{o}}
 }
 
-// attrCache maps up to four attribute values (under fixed keys) to
+// maxAttrs is the most attributes an instrument of ours has (ingested:
+// market, symbol, interval, source, data_type).
+const maxAttrs = 5
+
+// attrVals are the values of an attrCache's keys, in their order; unused
+// trailing slots stay "".
+type attrVals [maxAttrs]string
+
+// attrCache maps up to maxAttrs attribute values (under fixed keys) to
 // precomputed options. Lookups with an array key allocate
 // nothing; every attribute is bounded, so the cache stays small.
 type attrCache struct {
-	keys [4]string
+	keys attrVals
 	mu   sync.RWMutex
-	opts map[[4]string]*opts
+	opts map[attrVals]*opts
 }
 
 func newAttrCache(keys ...string) *attrCache {
-	c := &attrCache{opts: map[[4]string]*opts{}}
+	if len(keys) > maxAttrs {
+		panic("telemetry: too many attribute keys")
+	}
+	c := &attrCache{opts: map[attrVals]*opts{}}
 	copy(c.keys[:], keys)
 	return c
 }
 
-func (c *attrCache) get(vals [4]string) *opts {
+func (c *attrCache) get(vals attrVals) *opts {
 	c.mu.RLock()
 	opt, ok := c.opts[vals]
 	c.mu.RUnlock()
@@ -69,10 +80,10 @@ type recorderCaches struct {
 
 func newRecorderCaches() recorderCaches {
 	return recorderCaches{
-		ingested:    newAttrCache("market", "symbol", "interval", "source"),
-		volume:      newAttrCache("market", "source"),
+		ingested:    newAttrCache("market", "symbol", "interval", "source", "data_type"),
+		volume:      newAttrCache("market", "source", "data_type"),
 		stage:       newAttrCache("operation"),
-		rejected:    newAttrCache("operation", "error_type"),
+		rejected:    newAttrCache("operation", "error_type", "data_type"),
 		workflow:    newAttrCache("workflow", "status"),
 		symbols:     newAttrCache("market"),
 		storageOps:  newAttrCache("operation", "status", "backend"),
@@ -83,56 +94,83 @@ func newRecorderCaches() recorderCaches {
 }
 
 // Recorder records the data measurements of one series from one source
-// (market, symbol, interval, source); build it once per task.
+// (market, symbol, interval, source, data_type); build it once per task.
 type Recorder struct {
-	m                *Metrics
+	m              *Metrics
+	market, source string
+	dataType       string
+	// ingested is nil in a Volume recorder; volume is the set of
+	// dataType.
 	ingested, volume *opts
 }
 
-// Series returns the Recorder of one series and source ("api", "archive").
-func (m *Metrics) Series(market, symbol, interval, source string) *Recorder {
+// Series returns the Recorder of one series and source ("api",
+// "archive").
+func (m *Metrics) Series(id SeriesID, source string) *Recorder {
 	return &Recorder{
-		m:        m,
-		ingested: m.caches.ingested.get([4]string{market, symbol, interval, source}),
-		volume:   m.caches.volume.get([4]string{market, source}),
+		m: m, market: id.Market, source: source, dataType: id.DataType,
+		ingested: m.caches.ingested.get(attrVals{id.Market, id.Symbol, id.interval(), source, id.DataType}),
+		volume:   m.caches.volume.get(attrVals{id.Market, source, id.DataType}),
 	}
 }
 
 // Volume returns a Recorder for the bytes a source of market delivers
-// (RecordVolume only), for transports that know no symbol.
+// (RecordVolume only), for transports that know no symbol. Its data_type
+// is found per response: the dataset the request's context names
+// (WithDataType), else the one its path implies (PathDataType).
 func (m *Metrics) Volume(market, source string) *Recorder {
-	return &Recorder{m: m, volume: m.caches.volume.get([4]string{market, source})}
+	return &Recorder{m: m, market: market, source: source}
 }
 
-// RecordIngested counts n candles of one batch accepted for the lake.
+// RecordIngested counts n rows of one batch accepted for the lake.
 func (r *Recorder) RecordIngested(ctx context.Context, n int) {
 	if r != nil && n > 0 && r.ingested != nil {
 		r.m.ingested.Add(ctx, int64(n), r.ingested.add...)
 	}
 }
 
-// RecordVolume records the bytes of one batch as received from the source.
+// RecordVolume records the bytes of one batch as received from the
+// source. A Volume recorder takes the data_type from ctx (WithDataType),
+// DataTypeOther when it names none.
 func (r *Recorder) RecordVolume(ctx context.Context, bytes int64) {
-	if r != nil {
-		r.m.volume.Record(ctx, bytes, r.volume.rec...)
+	if r == nil {
+		return
 	}
+	dataType := r.dataType
+	if r.volume == nil {
+		if dataType = DataTypeFrom(ctx); dataType == "" {
+			dataType = DataTypeOther
+		}
+	}
+	r.recordVolume(ctx, dataType, bytes)
+}
+
+// recordVolume records bytes under dataType, looking its set up (without
+// allocating) unless it is the recorder's own.
+func (r *Recorder) recordVolume(ctx context.Context, dataType string, bytes int64) {
+	opt := r.volume
+	if opt == nil || dataType != r.dataType {
+		opt = r.m.caches.volume.get(attrVals{r.market, r.source, dataType})
+	}
+	r.m.volume.Record(ctx, bytes, opt.rec...)
 }
 
 // RecordStage records one run of a pipeline stage (operation "fetch_api",
 // "fetch_archive", "transform", "store"): its duration and, when it moved
 // records, its throughput.
 func (m *Metrics) RecordStage(ctx context.Context, operation string, d time.Duration, records int) {
-	opt := m.caches.stage.get([4]string{operation})
+	opt := m.caches.stage.get(attrVals{operation})
 	m.procDuration.Record(ctx, d.Seconds(), opt.rec...)
 	if records > 0 && d > 0 {
 		m.throughput.Record(ctx, float64(records)/d.Seconds(), opt.rec...)
 	}
 }
 
-// RecordRejected counts n rows of one batch rejected with errorType.
-func (m *Metrics) RecordRejected(ctx context.Context, operation, errorType string, n int) {
+// RecordRejected counts n rows of one batch of dataType (the dataset's
+// name) rejected with errorType.
+func (m *Metrics) RecordRejected(ctx context.Context, dataType, operation, errorType string, n int) {
 	if n > 0 {
-		m.transformErrors.Add(ctx, int64(n), m.caches.rejected.get([4]string{operation, errorType}).add...)
+		m.transformErrors.Add(ctx, int64(n), m.caches.rejected.get(attrVals{operation, errorType, dataType}).add...)
 	}
 }
 
@@ -143,5 +181,5 @@ func (m *Metrics) AddQueued(ctx context.Context, delta int) {
 
 // RecordSymbolProcessed counts one symbol of market whose tasks succeeded.
 func (m *Metrics) RecordSymbolProcessed(ctx context.Context, market string) {
-	m.symbols.Add(ctx, 1, m.caches.symbols.get([4]string{market}).add...)
+	m.symbols.Add(ctx, 1, m.caches.symbols.get(attrVals{market}).add...)
 }

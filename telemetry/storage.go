@@ -29,12 +29,12 @@ func (m *Metrics) Storage(backend string) *StorageRecorder {
 // failed (only with StorageError), size is the bytes written (0: none).
 func (r *StorageRecorder) Record(ctx context.Context, operation, status, errorType string, d time.Duration, size int64) {
 	c := &r.m.caches
-	r.m.storageOps.Add(ctx, 1, c.storageOps.get([4]string{operation, status, r.backend}).add...)
-	r.m.storageDuration.Record(ctx, d.Seconds(), c.storageDur.get([4]string{operation, r.backend}).rec...)
+	r.m.storageOps.Add(ctx, 1, c.storageOps.get(attrVals{operation, status, r.backend}).add...)
+	r.m.storageDuration.Record(ctx, d.Seconds(), c.storageDur.get(attrVals{operation, r.backend}).rec...)
 	if size > 0 {
-		r.m.objectSize.Record(ctx, size, c.storageSize.get([4]string{r.backend}).rec...)
+		r.m.objectSize.Record(ctx, size, c.storageSize.get(attrVals{r.backend}).rec...)
 	}
 	if status == StorageError {
-		r.m.storageErrors.Add(ctx, 1, c.storageErr.get([4]string{operation, errorType}).add...)
+		r.m.storageErrors.Add(ctx, 1, c.storageErr.get(attrVals{operation, errorType}).add...)
 	}
 }

@@ -130,8 +130,8 @@ func TestDigest(t *testing.T) {
 	var console bytes.Buffer
 	tel, _ := newTest(t, Config{Console: &console, ExportInterval: time.Hour}, nil)
 	ctx := context.Background()
-	tel.Metrics.Series("spot", "BTCUSDT", "1m", "api").RecordIngested(ctx, 1000)
-	tel.Metrics.Series("spot", "ETHUSDT", "1m", "api").RecordIngested(ctx, 500)
+	tel.Metrics.Series(SeriesID{DataType: "klines", Market: "spot", Symbol: "BTCUSDT", Interval: "1m"}, "api").RecordIngested(ctx, 1000)
+	tel.Metrics.Series(SeriesID{DataType: "klines", Market: "spot", Symbol: "ETHUSDT", Interval: "1m"}, "api").RecordIngested(ctx, 500)
 	tel.Metrics.RecordAPIRequest(ctx, "/api/v3/klines", 200, 50*time.Millisecond)
 	_, span := tel.Tracer.Start(ctx, "collect")
 	span.End()
@@ -141,5 +141,34 @@ func TestDigest(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("console output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestFreshnessDataType: a series without intervals reports interval
+// NoInterval ("" and NoInterval are one series) and its data_type; the
+// gauge is now minus the newest stored time.
+func TestFreshnessDataType(t *testing.T) {
+	tel, r := newTest(t, Config{}, nil)
+	now := time.Date(2024, 3, 14, 12, 0, 0, 0, time.UTC)
+	tel.Metrics.SetClock(func() time.Time { return now })
+	tel.Metrics.SetFreshness(SeriesID{DataType: "trades", Market: "spot", Symbol: "BTCUSDT"}, now.Add(-90*time.Second).UnixMilli())
+	tel.Metrics.SetFreshness(SeriesID{DataType: "trades", Market: "spot", Symbol: "BTCUSDT", Interval: NoInterval}, now.Add(-time.Hour).UnixMilli())
+	tel.Metrics.SetFreshness(SeriesID{DataType: "klines", Market: "spot", Symbol: "BTCUSDT", Interval: "1m"}, now.Add(-time.Minute).UnixMilli())
+	got := map[string]float64{}
+	for _, sm := range collect(t, r).ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name != DataFreshness {
+				continue
+			}
+			for _, p := range m.Data.(metricdata.Gauge[float64]).DataPoints {
+				dt, _ := p.Attributes.Value("data_type")
+				iv, _ := p.Attributes.Value("interval")
+				got[dt.AsString()+" "+iv.AsString()] = p.Value
+			}
+		}
+	}
+	want := map[string]float64{"trades none": 90, "klines 1m": 60}
+	if len(got) != len(want) || got["trades none"] != 90 || got["klines 1m"] != 60 {
+		t.Fatalf("freshness %v, want %v", got, want)
 	}
 }

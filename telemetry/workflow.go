@@ -37,7 +37,7 @@ func (w *Workflow) End(ctx context.Context, failed bool) {
 	if failed {
 		status = WorkflowFailure
 	}
-	opt := w.m.caches.workflow.get([4]string{w.name, status})
+	opt := w.m.caches.workflow.get(attrVals{w.name, status})
 	w.m.executions.Add(ctx, 1, opt.add...)
 	w.m.wfDuration.Record(ctx, time.Since(w.start).Seconds(), opt.rec...)
 }
