@@ -39,3 +39,44 @@ func archiveName(d *transform.Dataset) string {
 	}
 	return d.Name
 }
+
+// rowsBuilder is what the dataset's transform builder offers the shared
+// readers below (transform.TradesBuilder, transform.AggTradesBuilder).
+type rowsBuilder interface {
+	AppendJSONPage(page []byte, unit arrow.TimeUnit) (int, error)
+	NewRecord() arrow.RecordBatch
+	Rejections() *transform.Rejections
+	Release()
+}
+
+// readCSVWith makes a rowsSource.readCSV from a dataset's builder and
+// CSV reader.
+func readCSVWith[B rowsBuilder](newBuilder func(memory.Allocator, string) (B, error),
+	read func(io.Reader, B, int, func(arrow.RecordBatch) error) error) func(memory.Allocator, Market, io.Reader, *transform.Rejections, func(arrow.RecordBatch) error) error {
+	return func(mem memory.Allocator, m Market, r io.Reader, rej *transform.Rejections, emit func(arrow.RecordBatch) error) error {
+		b, err := newBuilder(mem, string(m))
+		if err != nil {
+			return err
+		}
+		defer b.Release()
+		err = read(r, b, transform.DefaultBatchRows, emit)
+		rej.Merge(b.Rejections())
+		return err
+	}
+}
+
+// parsePageWith makes a restRows.parse from a dataset's builder.
+func parsePageWith[B rowsBuilder](newBuilder func(memory.Allocator, string) (B, error)) func(memory.Allocator, Market, []byte, arrow.TimeUnit, *transform.Rejections) (arrow.RecordBatch, error) {
+	return func(mem memory.Allocator, m Market, page []byte, unit arrow.TimeUnit, rej *transform.Rejections) (arrow.RecordBatch, error) {
+		b, err := newBuilder(mem, string(m))
+		if err != nil {
+			return nil, err
+		}
+		defer b.Release()
+		if _, err := b.AppendJSONPage(page, unit); err != nil {
+			return nil, err
+		}
+		rej.Merge(b.Rejections())
+		return b.NewRecord(), nil
+	}
+}

@@ -243,3 +243,6 @@ var AggTradesData = &Dataset{
 	DailyFiles: true,
 	schema:     mustSchema(AggTradesSchema),
 }
+
+// Rejections are the rows the builder has refused, by reason.
+func (b *AggTradesBuilder) Rejections() *Rejections { return &b.Rejected }

@@ -281,3 +281,6 @@ var TradesData = &Dataset{
 	DailyFiles: true,
 	schema:     mustSchema(TradesSchema),
 }
+
+// Rejections are the rows the builder has refused, by reason.
+func (b *TradesBuilder) Rejections() *Rejections { return &b.Rejected }
