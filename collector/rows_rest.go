@@ -50,10 +50,16 @@ const microsHeader = "X-MBX-TIME-UNIT"
 // restTail fetches the rows after the archive: from the newest id the
 // writer has (or the first id at the range's start) until the rows reach
 // the end of the range or Binance has no more.
-func (r *Runner) restTail(ctx context.Context, t Task, rr *restRows, w *rowsWriter) error {
+func (r *Runner) restTail(ctx context.Context, t Task, rr *restRows, w *rowsWriter) (err error) {
 	if r.REST.Client == nil {
 		return errors.New("no REST client for this dataset")
 	}
+	ctx, done := r.rowsFetchSpan(ctx, t, "api")
+	fetched, rejected := w.res.Fetched, w.res.Rejected.Counts()
+	defer func() {
+		r.rowsRejected(ctx, t, rejected, &w.res.Rejected)
+		done(w.res.Fetched-fetched, err)
+	}()
 	from := w.after + 1
 	if w.after == 0 {
 		id, ok, err := r.firstID(ctx, t, rr, w)

@@ -145,10 +145,15 @@ const maxRowsZip = 64 << 30
 // download to a temporary file (hashed on the way, resumed with Range),
 // SHA-256 compared, then the CSV inflated and parsed batch by batch. A
 // file that does not verify is fetched once more, then fails.
-func (r *Runner) rowsFromArchive(ctx context.Context, t Task, src *rowsSource, f ArchiveFile, w *rowsWriter) error {
+func (r *Runner) rowsFromArchive(ctx context.Context, t Task, src *rowsSource, f ArchiveFile, w *rowsWriter) (err error) {
 	a := r.Archive
 	url := a.URL(f)
-	var err error
+	ctx, done := r.rowsFetchSpan(ctx, t, "archive")
+	fetched, rejected := w.res.Fetched, w.res.Rejected.Counts()
+	defer func() {
+		r.rowsRejected(ctx, t, rejected, &w.res.Rejected)
+		done(w.res.Fetched-fetched, err)
+	}()
 	for attempt := 1; attempt <= 2; attempt++ {
 		err = r.rowsFileOnce(ctx, t, src, f, w)
 		var bad *ArchiveError

@@ -203,14 +203,17 @@ func (w *rowsWriter) startDay(key storage.Key) *dayWrite {
 func (w *rowsWriter) streamDay(d *dayWrite) dayResult {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(w.ctx), finalFlushTimeout)
 	defer cancel()
+	ctx, storeDone := w.r.rowsStoreSpan(ctx, w.t, d.key.Path(), 0)
 	var out dayResult
+	defer func() { storeDone(out.err) }()
 	stored, version, err := w.r.Sink.ReadStream(ctx, d.key, w.sc, 0)
 	cond := storage.Precondition{IfMatch: version}
 	switch {
 	case storage.IsNotExist(err):
 		stored, cond = nil, storage.Precondition{IfNoneMatch: true}
 	case err != nil:
-		return dayResult{err: fmt.Errorf("stored file cannot be merged (left untouched): %w", err)}
+		out.err = fmt.Errorf("stored file cannot be merged (left untouched): %w", err)
+		return out
 	}
 	if stored != nil {
 		defer stored.Release()
