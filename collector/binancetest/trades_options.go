@@ -10,8 +10,9 @@ type tradesConfig struct {
 	perMinute  map[Market]map[string]int64 // symbols with trades and their density
 	gapEvery   int64                       // futures id gaps, see WithTradeIDGaps
 	gapSize    int64
-	headerFrom time.Time     // futures trade CSVs from this date on start with a header
-	retention  time.Duration // futures aggTrades served by REST
+	headerFrom time.Time      // futures trade CSVs from this date on start with a header
+	retention  time.Duration  // futures aggTrades served by REST
+	zipDir     *tradeZipFiles // zips built once into files (WithTradesZipDir); nil: generated per request
 }
 
 // Binance's futures trade and aggTrades CSVs carry a header row from

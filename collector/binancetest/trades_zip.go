@@ -50,6 +50,11 @@ func (s *Server) tradesZipInfo(f tradeFile, g *tradeGen, v zipVariant) (zipInfo,
 	if ok {
 		return info, nil
 	}
+	if v == (zipVariant{}) {
+		if zf, ok := s.tradesZipFile(f, g); ok {
+			return zf.info, zf.err
+		}
+	}
 	var corruptAt int64 = -1
 	if v.corrupt {
 		clean, err := s.tradesZipInfo(f, g, zipVariant{badRow: v.badRow})
@@ -107,9 +112,21 @@ func (ww *windowWriter) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// writeTradesZip generates f's zip into w. It stops early, returning nil,
-// when w reports errWindowDone.
+// writeTradesZip writes f's zip into w: from its file under
+// WithTradesZipDir, else generated. It stops early, returning nil, when w
+// reports errWindowDone.
 func (s *Server) writeTradesZip(w io.Writer, f tradeFile, g *tradeGen, badRow bool) error {
+	if !badRow {
+		if zf, ok := s.tradesZipFile(f, g); ok {
+			return zf.copyTo(w)
+		}
+	}
+	return s.generateTradesZip(w, f, g, badRow)
+}
+
+// generateTradesZip generates f's zip into w. It stops early, returning
+// nil, when w reports errWindowDone.
+func (s *Server) generateTradesZip(w io.Writer, f tradeFile, g *tradeGen, badRow bool) error {
 	start, end := f.bounds()
 	zw := zip.NewWriter(w)
 	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {

@@ -50,6 +50,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	spotSymbols := fs.String("spot-symbols", "", "comma-separated spot symbols to serve instead of the default five, listed from 2017-08-17")
 	tradesSymbols := fs.String("trades-symbols", "", "comma-separated MARKET:SYMBOL (spot, usdm, coinm) given trades and aggTrades; their klines become aggregates of the trades, e.g. spot:BTCUSDT,usdm:BTCUSDT")
 	tradesPerMinute := fs.Int("trades-per-minute", binancetest.DefaultTradesPerMinute, "average trades per minute of --trades-symbols (5000 makes ~7M-row daily files)")
+	tradesZipDir := fs.String("trades-zip-dir", "", "build each trades/aggTrades zip once into this folder and serve it from there (benchmarks: a download then costs a file read, not generation)")
 	zipCache := fs.Int("zip-cache", binancetest.DefaultZipCache, "built archive zips kept in memory (each about 2.7 MB for a month of 1m)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -81,6 +82,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			}
 			opts = append(opts, binancetest.WithTrades(mk, *tradesPerMinute, strings.ToUpper(sym)))
 		}
+	}
+	if *tradesZipDir != "" {
+		opts = append(opts, binancetest.WithTradesZipDir(*tradesZipDir))
 	}
 	if *now != "" {
 		t, err := time.Parse(time.RFC3339, *now)
