@@ -96,7 +96,7 @@ func TestManyRejectedRows(t *testing.T) {
 	}
 	pts := points(t, m, metricdata.DeltaTemporality, nil)
 	for reason, n := range want {
-		key := attrKey(map[string]string{"operation": "transform", "error_type": reason})
+		key := attrKey(map[string]string{"operation": "transform", "error_type": reason, "data_type": "klines"})
 		if pts[key] != float64(n) {
 			t.Errorf("%s: metric %v, want %d (%v)", reason, pts[key], n, pts)
 		}
