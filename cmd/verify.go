@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/spf13/cobra"
 
@@ -23,11 +26,13 @@ type verifyOptions struct {
 
 // verifyProblem is one defect, named with its file and candle.
 type verifyProblem struct {
-	Kind     string `json:"kind"`
-	File     string `json:"file"`
-	OpenTime string `json:"open_time,omitempty"`
-	Until    string `json:"until,omitempty"`
-	Detail   string `json:"detail"`
+	Kind     string  `json:"kind"`
+	File     string  `json:"file"`
+	OpenTime string  `json:"open_time,omitempty"` // kline-shaped datasets: the candle
+	Time     string  `json:"time,omitempty"`      // other datasets: the row's time
+	Until    string  `json:"until,omitempty"`
+	IDs      []int64 `json:"ids,omitempty"` // id-keyed datasets: [first, last] of a range, or the row's id
+	Detail   string  `json:"detail"`
 }
 
 type verifySeries struct {
@@ -52,8 +57,15 @@ func NewCmdVerify(io IO, g *globalOptions) *cobra.Command {
 market/interval/symbol: schema version mismatch, unsorted rows, duplicate open_time,
 OHLC violations, close_time != open_time + interval - 1ms, gaps against the interval
 grid (weeks on Mondays, months on the 1st) and files that cannot be read. Gaps are
-reported, never filled: Binance has maintenance gaps of its own. Exit 1 if anything
-is found.`,
+reported, never filled: Binance has maintenance gaps of its own.
+
+trades and agg_trades: unique sorted ids, contiguous ids (each gap with its id and
+time range; Binance's futures trade ids skip values of their own, reported too),
+times in order, rows in the file of their day, and for agg_trades the chain
+first_trade_id = previous last_trade_id + 1. Cross-checks where both are stored:
+every minute of trades against its 1m kline (open, high, low, close and trade count
+exactly, volumes within 1e-9 relative), every aggregate against its trades.
+Exit 1 if anything is found.`,
 		Example: `  lakehouse verify
   lakehouse verify --market spot --symbols BTCUSDT --timeframes 1m --start 2024-01-01 --format json`,
 		Args: cobra.NoArgs,
@@ -100,7 +112,7 @@ func (o *verifyOptions) run(ctx context.Context) error {
 	var report []verifySeries
 	problems := 0
 	for _, s := range cat.series {
-		vs := verifyOne(ctx, cat.store, s, cat.keys[s], from, to)
+		vs := verifyOne(ctx, cat.store, s, cat.keys[s], from, to, cat.keys)
 		problems += len(vs.Problems)
 		report = append(report, vs)
 	}
@@ -119,67 +131,160 @@ func (o *verifyOptions) run(ctx context.Context) error {
 	return nil
 }
 
-// verifyOne checks one series file by file, oldest first, so gaps across
-// file boundaries are found too.
-func verifyOne(ctx context.Context, store *storage.Store, s storage.Series, keys []storage.Key, from, to int64) verifySeries {
+// verifyOne checks one series file by file, oldest first, streaming each
+// file in batches through the dataset's checker (so gaps across file
+// boundaries are found too) and through the cross-checks whose other
+// series is stored in the lake (all holds every stored series).
+func verifyOne(ctx context.Context, store *storage.Store, s storage.Series, keys []storage.Key, from, to int64, all map[storage.Series][]storage.Key) verifySeries {
 	vs := verifySeries{Dataset: s.Dataset, Market: s.Market, Interval: s.Interval, Symbol: s.Symbol, Problems: []verifyProblem{}}
-	add := func(kind string, k storage.Key, open, until int64, detail string) {
-		p := verifyProblem{Kind: kind, File: k.Path(), Detail: detail}
-		if open != 0 {
-			p.OpenTime = ms(open)
-		}
-		if until != 0 {
-			p.Until = ms(until)
-		}
-		vs.Problems = append(vs.Problems, p)
-	}
-	iv, err := transform.ParseInterval(s.Interval)
-	if err != nil {
-		for _, k := range keys {
-			add("unknown_interval", k, 0, 0, err.Error())
-		}
+	d, err := transform.LookupDataset(s.Dataset)
+	if err != nil { // Scan lists known datasets only
+		vs.Problems = append(vs.Problems, verifyProblem{Kind: "unknown_dataset", File: s.Dir(), Detail: err.Error()})
 		return vs
 	}
-	chk := transform.NewChecker(iv)
-	chk.From, chk.To = from, to
+	add := func(p transform.Problem, k storage.Key) { vs.Problems = append(vs.Problems, problemOf(d, k, p)) }
+	scope := transform.CheckScope{Market: s.Market, From: from, To: to}
+	if d.Intervals {
+		iv, err := transform.ParseInterval(s.Interval)
+		if err != nil {
+			for _, k := range keys {
+				add(transform.Problem{Kind: "unknown_interval", Detail: err.Error()}, k)
+			}
+			return vs
+		}
+		scope.Interval = iv
+	}
+	checkers := []transform.SeriesChecker{d.Checker(scope)}
+	for _, x := range d.CrossChecks {
+		other := storage.Series{Dataset: x.With.Name, Market: s.Market, Interval: x.Interval, Symbol: s.Symbol}
+		if ok := all[other]; len(ok) > 0 {
+			checkers = append(checkers, x.New(&storedReference{ctx: ctx, store: store, d: x.With, series: other, keys: all[other]}, scope))
+		}
+	}
+	defer func() {
+		for _, c := range checkers {
+			c.Close()
+		}
+	}()
 	var first, last int64
-	for _, k := range keys {
+	for i, k := range keys {
 		fm, err := store.Meta(ctx, k)
 		if err != nil {
-			add(readProblem(err), k, 0, 0, err.Error())
+			add(transform.Problem{Kind: readProblem(err), Detail: err.Error()}, k)
 			continue
 		}
 		if fm.SchemaVersion != transform.SchemaVersion {
-			add("schema_version", k, 0, 0, fmt.Sprintf("schema version %q, this lakehouse writes %q", fm.SchemaVersion, transform.SchemaVersion))
+			add(transform.Problem{Kind: "schema_version", Detail: fmt.Sprintf("schema version %q, this lakehouse writes %q", fm.SchemaVersion, transform.SchemaVersion)}, k)
 		}
-		if to != 0 && fm.HasStats && fm.MinKey >= to {
+		if to != 0 && fm.HasStats && fm.Rows > 0 && d.Millis(fm.MinTime) >= to {
 			continue
 		}
-		rec, _, err := store.Read(ctx, k)
+		ff, err := verifyFile(ctx, store, d, k, checkers, transform.FileInfo{Period: k.Period, Last: i == len(keys)-1})
 		if err != nil {
-			add(readProblem(err), k, 0, 0, err.Error())
-			continue
+			add(transform.Problem{Kind: readProblem(err), Detail: err.Error()}, k)
+			if ff.rows == 0 {
+				continue
+			}
 		}
 		vs.Files++
-		vs.Rows += rec.NumRows()
-		if lo, hi, ok := transform.TimeRange(rec); ok {
-			if iv.Period(lo) != k.Period || iv.Period(hi) != k.Period {
-				add("misfiled", k, lo, 0, fmt.Sprintf("holds candles of %s..%s, not only of %s", iv.Period(lo), iv.Period(hi), k.Period))
+		vs.Rows += ff.rows
+		if ff.rows > 0 {
+			lo, hi := d.Millis(ff.lo), d.Millis(ff.hi)
+			if d.Period(scope.Interval, ff.lo) != k.Period || d.Period(scope.Interval, ff.hi) != k.Period {
+				add(transform.Problem{Kind: transform.ProblemMisfiled, OpenTime: lo, Detail: fmt.Sprintf("holds %s of %s..%s, not only of %s",
+					rowsWord(d), d.Period(scope.Interval, ff.lo), d.Period(scope.Interval, ff.hi), k.Period)}, k)
 			}
 			if first == 0 || lo < first {
 				first = lo
 			}
 			last = max(last, hi)
 		}
-		for _, p := range chk.Check(rec) {
-			add(p.Kind, k, p.OpenTime, p.Until, p.Detail)
+		for _, p := range ff.problems {
+			add(p, k)
 		}
-		rec.Release()
 	}
 	if first != 0 {
 		vs.First, vs.Last = ms(first), ms(last)
 	}
 	return vs
+}
+
+// verifiedFile is what streaming one file found.
+type verifiedFile struct {
+	rows     int64
+	lo, hi   int64 // time of the first and last row, in the dataset's unit
+	problems []transform.Problem
+}
+
+// verifyFile streams one file through the checkers; a read error ends the
+// file and is returned with what was checked before it.
+func verifyFile(ctx context.Context, store *storage.Store, d *transform.Dataset, k storage.Key, checkers []transform.SeriesChecker, fi transform.FileInfo) (verifiedFile, error) {
+	var f verifiedFile
+	rr, _, err := store.ReadStream(ctx, k, d.Schema(k.Market), 0)
+	if err != nil {
+		return f, err
+	}
+	defer rr.Release()
+	for _, c := range checkers {
+		c.StartFile(fi)
+	}
+	timeCol := d.Schema(k.Market).FieldIndices(d.Time)[0]
+	for rr.Next() {
+		rec := rr.RecordBatch()
+		n := int(rec.NumRows())
+		if n == 0 {
+			continue
+		}
+		if ts, ok := rec.Column(timeCol).(*array.Timestamp); ok {
+			if f.rows == 0 {
+				f.lo = int64(ts.Value(0))
+			}
+			f.hi = int64(ts.Value(n - 1))
+		}
+		f.rows += int64(n)
+		for _, c := range checkers {
+			f.problems = append(f.problems, c.Check(rec)...)
+		}
+	}
+	for _, c := range checkers {
+		f.problems = append(f.problems, c.EndFile()...)
+	}
+	if err := rr.Err(); err != nil {
+		return f, fmt.Errorf("read %s: %w", k, err)
+	}
+	return f, nil
+}
+
+// problemOf names a checker's problem with its file. Times are the
+// candle's open_time in kline-shaped datasets and the row's time (to the
+// ms) in others.
+func problemOf(d *transform.Dataset, k storage.Key, p transform.Problem) verifyProblem {
+	v := verifyProblem{Kind: p.Kind, File: k.Path(), IDs: p.IDs, Detail: p.Detail}
+	at, until := ms, ms
+	if !d.Intervals {
+		at, until = msFrac, msFrac
+	}
+	if p.OpenTime != 0 {
+		if d.Intervals {
+			v.OpenTime = at(p.OpenTime)
+		} else {
+			v.Time = at(p.OpenTime)
+		}
+	}
+	if p.Until != 0 {
+		v.Until = until(p.Until)
+	}
+	return v
+}
+
+func msFrac(t int64) string { return time.UnixMilli(t).UTC().Format("2006-01-02T15:04:05.000Z07:00") }
+
+// rowsWord is what a file's rows are called in messages.
+func rowsWord(d *transform.Dataset) string {
+	if d.Intervals {
+		return "candles"
+	}
+	return "rows"
 }
 
 func printVerify(w io.Writer, format, location string, report []verifySeries, problems int) error {
@@ -201,6 +306,9 @@ func printVerify(w io.Writer, format, location string, report []verifySeries, pr
 			at := ""
 			if p.OpenTime != "" {
 				at = " at " + p.OpenTime
+			}
+			if p.Time != "" {
+				at = " at " + p.Time
 			}
 			if p.Until != "" {
 				at += " until " + p.Until

@@ -241,7 +241,11 @@ var AggTradesData = &Dataset{
 	Time:       AggTradesTimeColumn,
 	TimeUnit:   arrow.Microsecond,
 	DailyFiles: true,
-	schema:     mustSchema(AggTradesSchema),
+	CrossChecks: []CrossCheck{
+		{With: TradesData, New: newTradesCrossCheck},
+	},
+	schema: mustSchema(AggTradesSchema),
+	check:  newAggTradesChecker,
 }
 
 // Rejections are the rows the builder has refused, by reason.

@@ -15,12 +15,15 @@ const (
 	ProblemGap       = "gap"
 )
 
-// Problem is one defect found in stored candles.
+// Problem is one defect found in stored rows.
 type Problem struct {
-	Kind     string // ProblemUnsorted, ProblemDuplicate, ProblemGap or a Validate type
-	OpenTime int64  // the candle concerned (for gaps: the first missing open time)
-	Until    int64  // gaps only: the open time of the next present candle
-	Detail   string
+	Kind     string // ProblemUnsorted, ProblemDuplicate, ProblemGap, a Validate type, or a kind of another dataset's checker
+	OpenTime int64  // ms: the candle concerned (for gaps: the first missing open time); the row's time in other datasets
+	Until    int64  // gaps only: the open time of the next present candle (other datasets: of the row after the gap)
+	// IDs are the ids concerned in id-keyed datasets: [first, last] of a
+	// missing range, or the one id of a row.
+	IDs    []int64
+	Detail string
 }
 
 func (p Problem) String() string {
@@ -44,6 +47,21 @@ type Checker struct {
 
 // NewChecker returns a Checker for interval iv.
 func NewChecker(iv Interval) *Checker { return &Checker{iv: iv} }
+
+var _ SeriesChecker = (*Checker)(nil)
+
+// newKlinesChecker is the klines descriptor's checker.
+func newKlinesChecker(s CheckScope) SeriesChecker {
+	c := NewChecker(s.Interval)
+	c.From, c.To = s.From, s.To
+	return c
+}
+
+// StartFile, EndFile and Close do nothing: a candle problem is a row's,
+// and the interval grid goes on across files.
+func (c *Checker) StartFile(FileInfo) {}
+func (c *Checker) EndFile() []Problem { return nil }
+func (c *Checker) Close()             {}
 
 // Check returns the problems of one batch, continuing from the previous one.
 func (c *Checker) Check(rec arrow.RecordBatch) []Problem {

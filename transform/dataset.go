@@ -35,14 +35,22 @@ type Dataset struct {
 	// DailyFiles: one file per UTC day (trades); otherwise the period of
 	// Interval.Period (klines).
 	DailyFiles bool
+	// CrossChecks compare the dataset with others describing the same
+	// market and symbol, where both are stored (verify).
+	CrossChecks []CrossCheck
 
 	schema func(market string) *arrow.Schema
+	check  func(s CheckScope) SeriesChecker // the continuity and validity rule
 }
 
 func (d *Dataset) String() string { return d.Name }
 
 // Schema is the Arrow schema of the dataset's rows in a market.
 func (d *Dataset) Schema(market string) *arrow.Schema { return d.schema(market) }
+
+// Checker returns the checker of one series' stored files: the dataset's
+// continuity rule and row checks.
+func (d *Dataset) Checker(s CheckScope) SeriesChecker { return d.check(s) }
 
 // Serves reports whether the market has the dataset.
 func (d *Dataset) Serves(market string) bool { return slices.Contains(d.Markets, market) }
@@ -100,6 +108,7 @@ var Klines = &Dataset{
 	Time:      ColOpenTime,
 	TimeUnit:  arrow.Millisecond,
 	schema:    func(string) *arrow.Schema { return Schema },
+	check:     newKlinesChecker,
 }
 
 // datasets is the registry, in the order they are listed to users.

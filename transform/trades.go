@@ -279,7 +279,11 @@ var TradesData = &Dataset{
 	Time:       TradesTimeColumn,
 	TimeUnit:   arrow.Microsecond,
 	DailyFiles: true,
-	schema:     mustSchema(TradesSchema),
+	CrossChecks: []CrossCheck{
+		{With: Klines, Interval: "1m", New: newKlinesCrossCheck},
+	},
+	schema: mustSchema(TradesSchema),
+	check:  newTradesChecker,
 }
 
 // Rejections are the rows the builder has refused, by reason.
