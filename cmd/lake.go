@@ -48,7 +48,7 @@ func (f lakeFilter) match(s storage.Series) bool {
 	return (len(f.datasets) == 0 || f.datasets[s.Dataset]) &&
 		(f.market == "" || s.Market == f.market) &&
 		(len(f.symbols) == 0 || f.symbols[s.Symbol]) &&
-		(len(f.intervals) == 0 || f.intervals[s.Interval])
+		(len(f.intervals) == 0 || s.Interval == "" || f.intervals[s.Interval])
 }
 
 // validate checks the flags; nothing is opened yet.
