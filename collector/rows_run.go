@@ -144,7 +144,8 @@ const maxRowsZip = 64 << 30
 // rowsFromArchive streams one verified archive file into w: CHECKSUM,
 // download to a temporary file (hashed on the way, resumed with Range),
 // SHA-256 compared, then the CSV inflated and parsed batch by batch. A
-// file that does not verify is fetched once more, then fails.
+// file that does not verify, or does not decode, is fetched once more
+// (the rows taken already are skipped), then fails.
 func (r *Runner) rowsFromArchive(ctx context.Context, t Task, src *rowsSource, f ArchiveFile, w *rowsWriter) (err error) {
 	a := r.Archive
 	url := a.URL(f)
@@ -154,9 +155,10 @@ func (r *Runner) rowsFromArchive(ctx context.Context, t Task, src *rowsSource, f
 		r.rowsRejected(ctx, t, rejected, &w.res.Rejected)
 		done(w.res.Fetched-fetched, err)
 	}()
+	day, files := w.cur, len(w.res.Files)
+	var bad *ArchiveError
 	for attempt := 1; attempt <= 2; attempt++ {
 		err = r.rowsFileOnce(ctx, t, src, f, w)
-		var bad *ArchiveError
 		if err == nil || !errors.As(err, &bad) || ctx.Err() != nil {
 			break
 		}
@@ -164,6 +166,9 @@ func (r *Runner) rowsFromArchive(ctx context.Context, t Task, src *rowsSource, f
 		if attempt < 2 {
 			r.Logger.Warn("archive file failed verification, fetching it again", "file", url, "err", err)
 		}
+	}
+	if err != nil && bad != nil && ctx.Err() == nil {
+		err = w.damaged(bad, day, files)
 	}
 	return err
 }
@@ -200,15 +205,19 @@ func (r *Runner) rowsFileOnce(ctx context.Context, t Task, src *rowsSource, f Ar
 			return err
 		}
 	}
-	// Verified, the file streams into the lake: a failure past this point
-	// (a zip damaged at Binance under a matching CHECKSUM, a full disk)
-	// leaves the rows before it stored, and the next run resumes after them.
-	if err := r.decodeRowsZip(dl, dl.Size, t, src, w); err != nil && !errors.Is(err, errRowsDone) {
-		return fmt.Errorf("archive file %s (sha256 %s matches its CHECKSUM): %w; the rows before it are stored, the next run resumes after them", url, want, err)
-	} else if err != nil {
+	// Verified, the file streams into the lake. A zip damaged at Binance
+	// under a matching CHECKSUM is an ArchiveError (fetched once more,
+	// then the day it had begun is dropped); a failure to store the rows
+	// (a full disk) leaves the rows before it stored, and the next run
+	// resumes after them.
+	err = r.decodeRowsZip(dl, dl.Size, t, src, w)
+	switch {
+	case err == nil || errors.Is(err, errRowsDone):
 		return err
+	case w.failed != nil || ctx.Err() != nil:
+		return fmt.Errorf("archive file %s (sha256 %s matches its CHECKSUM): %w; the rows before it are stored, the next run resumes after them", url, want, err)
 	}
-	return nil
+	return &ArchiveError{URL: url, Want: want, Got: dl.SHA256, Err: fmt.Errorf("%w: %v", errUnreadable, err)}
 }
 
 // decodeRowsZip streams the one CSV of a zip on disk into w.

@@ -30,6 +30,7 @@ type rowsWriter struct {
 	// [from, to) in the dataset's time unit.
 	from, to int64
 	cur      *dayWrite
+	failed   error // a day's file could not be written
 }
 
 func newRowsWriter(ctx context.Context, r *Runner, t Task, res *TaskResult) *rowsWriter {
@@ -77,6 +78,7 @@ func (w *rowsWriter) add(rec arrow.RecordBatch) error {
 			end++
 		}
 		if err := w.write(w.d.Period("", dayStart), rec.NewSlice(int64(lo), int64(end))); err != nil {
+			w.failed = err
 			return err
 		}
 		w.after = keys[end-1]
@@ -132,6 +134,23 @@ func (w *rowsWriter) write(day string, part arrow.RecordBatch) error {
 	return w.cur.send(w.ctx, part)
 }
 
+// damaged ends an archive file that failed for good: a day the file had
+// begun (one other than was being written before it) is dropped, so
+// nothing of a daily file is stored; the days of a monthly file complete
+// before the damage are, and the error says so.
+func (w *rowsWriter) damaged(bad *ArchiveError, before *dayWrite, files int) error {
+	if d := w.cur; d != nil && d != before {
+		w.cur = nil
+		d.aborted = true // read by streamDay once d.in is closed
+		d.close()
+	}
+	if stored := w.res.Files[files:]; len(stored) > 0 {
+		return fmt.Errorf("archive file %s: %w (sha256 %s matches its CHECKSUM; %d attempts); its days up to %s are stored, the next run resumes after them",
+			bad.URL, bad.Err, bad.Want, bad.Attempts, stored[len(stored)-1])
+	}
+	return bad
+}
+
 // close finishes the day being written.
 func (w *rowsWriter) close() error {
 	if w.cur == nil {
@@ -167,6 +186,7 @@ type dayWrite struct {
 	in      chan arrow.RecordBatch
 	stopped chan struct{} // closed when the write is over, out set
 	out     dayResult
+	aborted bool // set before in is closed: publish nothing
 }
 
 type dayResult struct {
@@ -179,6 +199,9 @@ type dayResult struct {
 // errNothingNew aborts a write whose rows the stored file already holds:
 // nothing is published, so a second run writes nothing.
 var errNothingNew = errors.New("nothing new")
+
+// errAborted drops a write whose rows came from a damaged file.
+var errAborted = errors.New("aborted: the file its rows came from is damaged")
 
 // errReplay: a backend asked for the rows of a streamed file a second
 // time, which a stream cannot give (S3 falling back from conditional
@@ -228,12 +251,17 @@ func (w *rowsWriter) streamDay(d *dayWrite) dayResult {
 		if err != nil {
 			return err
 		}
+		if d.aborted {
+			return errAborted
+		}
 		if st.Added == 0 && st.Replaced == 0 {
 			return errNothingNew
 		}
 		return nil
 	}, cond)
 	switch {
+	case errors.Is(err, errAborted):
+		return dayResult{}
 	case errors.Is(err, errNothingNew):
 		return out
 	case errors.Is(err, storage.ErrPrecondition):

@@ -23,8 +23,9 @@ type Server struct {
 	zips    zipCache     // recently built archive zips
 	gates   []*Gate      // Hold: requests parked until released
 
-	cuts      cutState     // scripted cuts of trades archive downloads
-	tradeZips zipInfoCache // sizes and digests of generated trades zips
+	cuts      cutState       // scripted cuts of trades archive downloads
+	tradeZips zipInfoCache   // sizes and digests of generated trades zips
+	zipLog    zipDownloadLog // trades zip GETs: ranges asked, cuts made
 }
 
 // endpoint is one kind of REST call.

@@ -128,6 +128,11 @@ func (s *Server) serveTradesArchive(w http.ResponseWriter, r *http.Request, f tr
 	if r.Method == http.MethodHead {
 		return
 	}
+	cutAt := int64(-1)
+	if cut {
+		cutAt = stop
+	}
+	s.zipLog.add(f.zipPath, ZipDownload{Range: r.Header.Get("Range"), Status: status, From: from, CutAt: cutAt, Size: info.size})
 	corruptAt := int64(-1)
 	if v.corrupt {
 		corruptAt = info.size / 3
