@@ -1,15 +1,11 @@
 package collector
 
 import (
-	"archive/zip"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
-
-	"github.com/klauspost/compress/flate"
 )
 
 // SegmentArchiveOnly: a part of the range Binance serves only in the
@@ -220,28 +216,15 @@ func (r *Runner) rowsFileOnce(ctx context.Context, t Task, src *rowsSource, f Ar
 	return &ArchiveError{URL: url, Want: want, Got: dl.SHA256, Err: fmt.Errorf("%w: %v", errUnreadable, err)}
 }
 
-// decodeRowsZip streams the one CSV of a zip on disk into w.
+// decodeRowsZip streams the one CSV of a zip on disk into w
+// (rows_zipcsv.go: memory-mapped, inflated ahead of the parser).
 func (r *Runner) decodeRowsZip(ra io.ReaderAt, size int64, t Task, src *rowsSource, w *rowsWriter) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("decoding panicked: %v", p)
 		}
 	}()
-	zr, err := zip.NewReader(ra, size)
-	if err != nil {
-		return err
-	}
-	zr.RegisterDecompressor(zip.Deflate, func(r io.Reader) io.ReadCloser { return flate.NewReader(r) })
-	var csvs []*zip.File
-	for _, zf := range zr.File {
-		if strings.HasSuffix(strings.ToLower(zf.Name), ".csv") {
-			csvs = append(csvs, zf)
-		}
-	}
-	if len(csvs) != 1 {
-		return fmt.Errorf("zip holds %d CSV files, want 1", len(csvs))
-	}
-	rc, err := csvs[0].Open()
+	rc, err := openRowsCSV(ra, size)
 	if err != nil {
 		return err
 	}

@@ -249,6 +249,11 @@ func (d *Reader) Close() error {
 	return nil
 }
 
+// InputOffset is how many bytes of the input the reader has loaded: it
+// reads no byte before it again, so a caller decoding a memory-mapped file
+// can let the pages before it go.
+func (d *Reader) InputOffset() int { return d.pos }
+
 // Read implements io.Reader.
 func (d *Reader) Read(p []byte) (int, error) {
 	for d.r == d.w {
