@@ -13,6 +13,12 @@
 #                   fakebinance --spot-symbols)
 #   TEL_RUNS        runs of each side of the telemetry on/off comparison (default 3)
 #   TEL_PROFILES    profiled 10-symbol runs merged for the telemetry share (default 4)
+#   TRADES_DAYS     daily spot trades zips in the trades race (default 2)
+#   TRADES_PER_MINUTE  their density (default 5000: 7.2M rows a day)
+#   TRADES_RUNS     interleaved runs of each side of the trades race (default 3)
+#   TRADES_MEM_DENSITIES  trades a minute of the monthly files of the trades memory
+#                   figure (default "100 400": 4.2M and 16.7M rows)
+#   BENCH_ONLY=trades  run only the trades figures (and no Go benchmarks)
 #   BENCH_STRICT=1  exit 1 when any target fails (default: exit 0 if the harness ran)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -25,6 +31,11 @@ MEM_MONTHS=${MEM_MONTHS:-12}
 MEM_SYMBOLS=${MEM_SYMBOLS:-BTCUSDT,ETHUSDT,BNBUSDT,SOLUSDT,XRPUSDT,ADAUSDT,DOGEUSDT,TRXUSDT,LINKUSDT,DOTUSDT}
 TEL_RUNS=${TEL_RUNS:-3}
 TEL_PROFILES=${TEL_PROFILES:-4}
+TRADES_DAYS=${TRADES_DAYS:-2}
+TRADES_PER_MINUTE=${TRADES_PER_MINUTE:-5000}
+TRADES_RUNS=${TRADES_RUNS:-3}
+TRADES_MEM_DENSITIES=${TRADES_MEM_DENSITIES:-100 400}
+BENCH_ONLY=${BENCH_ONLY:-}
 REST_SYMBOLS=BTCUSDT,ETHUSDT,BNBUSDT,SOLUSDT,XRPUSDT
 REST_WINDOW=6   # seconds: a shortened Binance minute
 REST_WEIGHT=600 # per window: 6000/min scaled to 6 s
@@ -39,10 +50,11 @@ BENCH_T0=$(date +%s)
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time missing (apt-get install -y time)" >&2; exit 2; }
 [ -d tools/duckdb/node_modules/@duckdb/node-api ] || { echo "bench: DuckDB missing; run make duckdb" >&2; exit 2; }
 # The telemetry runs export to a real OTLP receiver (tools/otelcol/run-with.sh).
-[ -n "${LAKEHOUSE_TEST_OTLP_ENDPOINT:-}" ] || { echo "bench: run under tools/otelcol/run-with.sh (make bench does)" >&2; exit 2; }
+[ -n "${LAKEHOUSE_TEST_OTLP_ENDPOINT:-}" ] || [ "$BENCH_ONLY" = trades ] || { echo "bench: run under tools/otelcol/run-with.sh (make bench does)" >&2; exit 2; }
 # 2024 only: the spot archive switches to microsecond timestamps in 2025.
 [ "$ARCHIVE_MONTHS" -ge 1 ] && [ "$ARCHIVE_MONTHS" -le 12 ] || { echo "bench: ARCHIVE_MONTHS must be 1..12" >&2; exit 2; }
 [ "$MEM_MONTHS" -ge 1 ] && [ "$MEM_MONTHS" -le 12 ] || { echo "bench: MEM_MONTHS must be 1..12" >&2; exit 2; }
+[ -z "$BENCH_ONLY" ] || [ "$BENCH_ONLY" = trades ] || { echo "bench: BENCH_ONLY must be trades or empty" >&2; exit 2; }
 [ "$TEL_PROFILES" -ge 1 ] 2>/dev/null || { echo "bench: TEL_PROFILES must be 1 or more" >&2; exit 2; }
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lakehouse-bench.XXXXXX")
@@ -104,6 +116,7 @@ echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/c
 echo
 printf '%-10s %-66s %-20s %s\n' "target" "figure" "goal" "result" | tee -a "$RESULTS"
 
+if [ -z "$BENCH_ONLY" ]; then # every figure; BENCH_ONLY=trades skips to the trades ones
 # ---------------------------------------------------------------- archive
 # Both sides get the same rows: ARCHIVE_MONTHS monthly zips of BTCUSDT 1m
 # from 2024-01 on. The fake builds each zip once and keeps it (16 of them),
@@ -324,9 +337,101 @@ if [ -z "$share" ]; then share=0; fi
 ok=$(py "print('PASS' if '$total' != '?' and $share < 1.0 else 'FAIL')")
 verdict telemetry "telemetry ${share}% of ${total} CPU (all exporters on, $TEL_PROFILES runs of $nsym symbols)" "< 1%" "$ok"
 
+fi # [ -z "$BENCH_ONLY" ]
+
+# ---------------------------------------------------------------- trades
+# Rows/s: TRADES_DAYS daily spot trades zips of BTCUSDT at
+# TRADES_PER_MINUTE (5000: 7.2M rows, 155 MB zipped a day). The fake
+# builds each zip once into a file (--trades-zip-dir) before the timed
+# runs, so lakehouse's run time holds its download over loopback, SHA-256,
+# inflate, parse, Arrow and Parquet zstd, not the fake's generation.
+# DuckDB gets the same CSVs unzipped (untimed); only its COPY is timed.
+# Memory: a monthly zip (February 2024) at each of TRADES_MEM_DENSITIES
+# trades a minute, peak RSS of the whole lakehouse process.
+tdir=$WORK/tzips
+mkdir -p "$tdir" "$WORK/tcsv"
+start_fake trades --trades-symbols spot:BTCUSDT --trades-per-minute "$TRADES_PER_MINUTE" --trades-zip-dir "$tdir"
+TR_START=2024-03-01
+TR_END=$(py "import datetime as d; print(d.date(2024,3,1) + d.timedelta(days=$TRADES_DAYS))")
+say "trades: building $TRADES_DAYS daily zips at $TRADES_PER_MINUTE trades/min and unzipping them for DuckDB"
+for i in $(seq 0 $((TRADES_DAYS - 1))); do
+	dd=$(py "import datetime as d; print(d.date(2024,3,1) + d.timedelta(days=$i))")
+	p=/data/spot/daily/trades/BTCUSDT/BTCUSDT-trades-$dd.zip
+	curl -fsS -o /dev/null "$URL$p.CHECKSUM"
+	curl -fsS -o "$WORK/tcsv/$dd.zip" "$URL$p"
+done
+py 'import glob,zipfile,sys
+for z in glob.glob(sys.argv[1]+"/*.zip"): zipfile.ZipFile(z).extractall(sys.argv[1])' "$WORK/tcsv"
+rm -f "$WORK"/tcsv/*.zip
+# Interleaved: lakehouse, DuckDB, lakehouse, ... so a slow minute of the
+# shared VM hits both sides.
+best_tlh=0 best_tdd=0 tlh_rows=0 tdd_rows=0 tlh_rss=0
+for r in $(seq 1 "$TRADES_RUNS"); do
+	rm -rf "$WORK/lake-tr"
+	timed "$WORK/t-tr" "$LH" collect --data trades --source archive --symbols BTCUSDT \
+		--start "$TR_START" --end "$TR_END" --output "$WORK/lake-tr" \
+		--binance-api-url "$URL" --binance-archive-url "$URL" -q --summary json \
+		>"$WORK/s-tr.json" 2>"$WORK/log-tr" || true
+	read -r wall user sys rss <"$WORK/t-tr"
+	tlh_rows=$(rows_of "$WORK/s-tr.json")
+	run_s=$(py 'import json,sys; print(json.load(open(sys.argv[1]))["duration_seconds"])' "$WORK/s-tr.json")
+	rate=$(py "print(int($tlh_rows / max($run_s, 0.001)))")
+	say "trades: lakehouse run $r: $tlh_rows rows, run ${run_s}s, process ${wall}s wall, ${user}s user, ${sys}s sys, $((rss / 1024)) MiB"
+	if [ "$rate" -gt "$best_tlh" ]; then best_tlh=$rate; fi
+	if [ "$rss" -gt "$tlh_rss" ]; then tlh_rss=$rss; fi
+	rm -f "$WORK/duck-tr.parquet"
+	node tools/bench/duckdb_trades.mjs "$THREADS" "$WORK/duck-tr.parquet" "$WORK/tcsv/*.csv" >"$WORK/duck-tr.json"
+	tdd_rows=$(py 'import json,sys; print(json.load(open(sys.argv[1]))["rows"])' "$WORK/duck-tr.json")
+	secs=$(py 'import json,sys; print(json.load(open(sys.argv[1]))["seconds"])' "$WORK/duck-tr.json")
+	rate=$(py "print(int($tdd_rows / max($secs, 0.001)))")
+	say "trades: duckdb run $r: $tdd_rows rows in ${secs}s (COPY only, threads=$THREADS)"
+	if [ "$rate" -gt "$best_tdd" ]; then best_tdd=$rate; fi
+done
+stop_fake
+rm -rf "$WORK/tcsv" "$WORK/lake-tr" "$WORK/duck-tr.parquet" "$tdir"
+[ "$tlh_rows" = "$tdd_rows" ] || say "trades: WARNING row counts differ: lakehouse $tlh_rows, duckdb $tdd_rows"
+tratio=$(py "print('%.2f' % ($best_tlh / max($best_tdd, 1)))")
+ok=$(py "print('PASS' if $best_tlh >= $best_tdd > 0 else 'FAIL')")
+info trades "lakehouse $best_tlh rows/s (run: download to Parquet, as timed in its summary)"
+info trades "duckdb $best_tdd rows/s (COPY only, threads=$THREADS), $tdd_rows rows"
+verdict trades "ratio lakehouse/duckdb ${tratio}x ($TRADES_DAYS days x $TRADES_PER_MINUTE/min)" ">= 1.00x" "$ok"
+
+tmem=()
+for dens in $TRADES_MEM_DENSITIES; do
+	mkdir -p "$tdir"
+	start_fake tmem --trades-symbols spot:BTCUSDT --trades-per-minute "$dens" --trades-zip-dir "$tdir"
+	p=/data/spot/monthly/trades/BTCUSDT/BTCUSDT-trades-2024-02.zip
+	say "trades: building the monthly zip at $dens trades/min"
+	curl -fsS -o /dev/null "$URL$p.CHECKSUM"
+	zsize=$(find "$tdir" -name '*.zip' -printf '%s\n' | head -1)
+	rm -rf "$WORK/lake-tm"
+	timed "$WORK/t-tm" "$LH" collect --data trades --source archive --symbols BTCUSDT \
+		--start 2024-02-01 --end 2024-03-01 --output "$WORK/lake-tm" \
+		--binance-api-url "$URL" --binance-archive-url "$URL" -q --summary json \
+		>"$WORK/s-tm.json" 2>"$WORK/log-tm" || true
+	stop_fake
+	rm -rf "$tdir" "$WORK/lake-tm"
+	read -r wall _ _ rss <"$WORK/t-tm"
+	mrows=$(rows_of "$WORK/s-tm.json")
+	say "trades: month at $dens/min: $mrows rows, zip $((zsize / 1048576)) MiB, ${wall}s, peak RSS $((rss / 1024)) MiB"
+	tmem+=("$rss:$mrows:$((zsize / 1048576))")
+done
+tmax=0 tdesc=""
+for e in "${tmem[@]}"; do
+	IFS=: read -r rss mrows zmib <<<"$e"
+	if [ "$rss" -gt "$tmax" ]; then tmax=$rss; fi
+	tdesc="$tdesc${tdesc:+, }$((rss / 1024)) MiB for $(py "print('%.1fM' % ($mrows / 1e6))") rows/${zmib} MB zip"
+	[ "$mrows" -gt 0 ] || tmax=$((1 << 40))
+done
+ok=$(py "print('PASS' if $tmax < 128 * 1024 else 'FAIL')")
+verdict trades "peak RSS of a month: $tdesc" "< 128 MiB" "$ok"
+info trades "peak RSS $((tlh_rss / 1024)) MiB (the rows/s runs above)"
+
 # ---------------------------------------------------------------- Go benchmarks
+if [ -z "$BENCH_ONLY" ]; then
 say "Go benchmarks (transform, archive CSV parse, inflate)"
 $GO test -run '^$' -bench . -benchmem -benchtime 200ms ./transform/ ./collector/ ./collector/inflate/ | grep -E '^(Benchmark|ok|FAIL)' || true
+fi
 
 echo
 echo "summary:"
