@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,42 +20,28 @@ import (
 
 // benchTradesPerMinute makes the benchmark's day 1.44M rows (a 31 MB zip,
 // 108 MB of CSV): big enough to reach a steady state, built in about a
-// second once per process. make bench's trades race uses 5000 a minute.
+// second. make bench's trades race uses 5000 a minute.
 const benchTradesPerMinute = 1000
 
-var benchTradesZip struct {
-	once sync.Once
-	path string
-	err  error
-}
-
-// tradesDayZip is the fake's spot BTCUSDT trades zip of 2024-03-01 on
-// disk, built once per test process.
+// tradesDayZip builds the fake's spot BTCUSDT trades zip of 2024-03-01
+// into a folder of b's and returns its path. b.Loop runs the benchmark
+// function once, so the zip is built once.
 func tradesDayZip(b *testing.B) string {
-	z := &benchTradesZip
-	z.once.Do(func() {
-		dir, err := os.MkdirTemp("", "lakehouse-bench-trades-")
-		if err != nil {
-			z.err = err
-			return
-		}
-		fake := binancetest.New(binancetest.WithClock(func() time.Time { return time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC) }),
-			binancetest.WithTrades(binancetest.Spot, benchTradesPerMinute, "BTCUSDT"), binancetest.WithTradesZipDir(dir))
-		defer fake.Close()
-		p := binancetest.TradesArchivePath(binancetest.Spot, "BTCUSDT", false, true, time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC))
-		resp, err := http.Get(fake.URL() + p)
-		if err != nil {
-			z.err = err
-			return
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		z.path = filepath.Join(dir, filepath.FromSlash(p[1:]))
-	})
-	if z.err != nil {
-		b.Fatal(z.err)
+	dir := b.TempDir()
+	fake := binancetest.New(binancetest.WithClock(func() time.Time { return time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC) }),
+		binancetest.WithTrades(binancetest.Spot, benchTradesPerMinute, "BTCUSDT"), binancetest.WithTradesZipDir(dir))
+	defer fake.Close()
+	p := binancetest.TradesArchivePath(binancetest.Spot, "BTCUSDT", false, true, time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC))
+	resp, err := http.Get(fake.URL() + p)
+	if err != nil {
+		b.Fatal(err)
 	}
-	return z.path
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b.Fatalf("%s: %s", p, resp.Status)
+	}
+	return filepath.Join(dir, filepath.FromSlash(p[1:]))
 }
 
 // BenchmarkTradesArchiveDay is the trades archive path after the download,
