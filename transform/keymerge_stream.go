@@ -13,7 +13,9 @@ import (
 // streams of batches, each sorted by key with unique keys (what MergeByKey
 // and the trade builders produce), and calls emit with a batch of every
 // batchRows output rows (DefaultBatchRows if <= 0) and the rest at the
-// end. Where both have a key the incoming row wins. emit does not own the
+// end; where nothing stored is left to interleave (a new file, or the
+// rows after the stored ones) the incoming batches go to emit as they
+// are, uncopied. Where both have a key the incoming row wins. emit does not own the
 // batch: it is released when emit returns. Either reader may be nil; an
 // input out of key order is an error (normalise it with MergeByKey first).
 func MergeSortedByKey(mem memory.Allocator, existing, incoming array.RecordReader, batchRows int,
@@ -51,6 +53,18 @@ func MergeSortedByKey(mem memory.Allocator, existing, incoming array.RecordReade
 		return emit(rec)
 	}
 	for ex.ok() || in.ok() {
+		if !ex.ok() && out.rows == 0 {
+			// Nothing stored is left to interleave (always so for a new
+			// file): the incoming batches pass through as they are, no
+			// row is copied.
+			n, err := in.passRest(emit)
+			st.Added += n
+			st.Rows += n
+			if err != nil {
+				return st, err
+			}
+			continue
+		}
 		var from *keyCursor
 		switch {
 		case !in.ok() || ex.ok() && ex.key() < in.key():
@@ -136,6 +150,27 @@ func (c *keyCursor) load() error {
 		return nil
 	}
 	return c.rr.Err()
+}
+
+// passRest hands the cursor's remaining rows to emit as they are: the
+// current batch from its row on (a zero-copy slice), then every batch
+// after it, each checked for order as it loads.
+func (c *keyCursor) passRest(emit func(arrow.RecordBatch) error) (int, error) {
+	n := 0
+	for c.ok() {
+		part := c.rec.NewSlice(int64(c.i), int64(c.side.n))
+		err := emit(part)
+		part.Release()
+		n += c.side.n - c.i
+		if err != nil {
+			return n, err
+		}
+		c.i = c.side.n - 1
+		if err := c.advance(); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // advance moves to the next row.

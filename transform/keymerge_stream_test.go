@@ -95,3 +95,65 @@ func TestMergeSortedByKeyRefusesUnsorted(t *testing.T) {
 		rr.Release()
 	}
 }
+
+// TestMergeSortedByKeyPassesThrough: rows with nothing stored to
+// interleave (a new file, or the tail after the stored rows) go to emit as
+// the incoming batches themselves, not copied, with the same stats and
+// rows as MergeByKey.
+func TestMergeSortedByKeyPassesThrough(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	var stRows, inRows []Trade
+	for i := range 30 {
+		if i < 10 {
+			stRows = append(stRows, tr(int64(i), float64(10+i), i%2 == 0, true))
+		}
+		if i >= 5 {
+			inRows = append(inRows, tr(int64(i), float64(10+i), i%2 == 0, true))
+		}
+	}
+	stored, incoming := spotTrades(t, mem, stRows...), spotTrades(t, mem, inRows...)
+	defer stored.Release()
+	defer incoming.Release()
+	for _, withStored := range []bool{false, true} {
+		var ex array.RecordReader
+		want, wantSt, err := MergeByKey(mem, nil, incoming)
+		if withStored {
+			ex = readerOf(t, stored, 4)
+			want.Release()
+			want, wantSt, err = MergeByKey(mem, stored, incoming)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := readerOf(t, incoming, 8, 16)
+		var got []Trade
+		shared := 0
+		st, err := MergeSortedByKey(mem, ex, in, 0, func(rec arrow.RecordBatch) error {
+			if rec.Column(0).Data().Buffers()[1] == incoming.Column(0).Data().Buffers()[1] {
+				shared++
+			}
+			got = append(got, Trades(rec)...)
+			return nil
+		})
+		if ex != nil {
+			ex.Release()
+		}
+		in.Release()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st != wantSt || len(got) != int(want.NumRows()) {
+			t.Errorf("stored %v: stats %+v and %d rows, want %+v and %d", withStored, st, len(got), wantSt, want.NumRows())
+		}
+		for i, w := range Trades(want) {
+			if i < len(got) && got[i] != w {
+				t.Fatalf("stored %v: row %d is %+v, want %+v", withStored, i, got[i], w)
+			}
+		}
+		if !withStored && shared == 0 {
+			t.Error("with nothing stored the incoming rows were copied, not passed through")
+		}
+		want.Release()
+	}
+}
