@@ -36,23 +36,26 @@ func MergeByKey(mem memory.Allocator, existing, incoming arrow.RecordBatch) (arr
 	if sc == nil {
 		return nil, st, fmt.Errorf("merge: no input")
 	}
-	var ex, in keySide
-	if existing != nil {
-		ex = newKeySide(existing)
-	}
-	if incoming != nil {
-		in = newKeySide(incoming)
-	}
+	out, st := mergeKeyed(mem, sc, existing, incoming)
+	return out, st, nil
+}
+
+// mergeKeyed is the merge behind Merge and MergeByKey: existing and
+// incoming (either may be nil) have schema sc, already checked, keyed by
+// their first column; the result has schema sc.
+func mergeKeyed(mem memory.Allocator, sc *arrow.Schema, existing, incoming arrow.RecordBatch) (arrow.RecordBatch, MergeStats) {
+	var st MergeStats
+	ex, in := sideOf(existing), sideOf(incoming)
 	st.Existing, st.Incoming = ex.n, in.n
 	if ex.len() == 0 && in.order == nil && incoming != nil {
 		st.Added, st.Rows = in.n, in.n
 		incoming.Retain()
-		return incoming, st, nil
+		return incoming, st
 	}
 	if in.len() == 0 && ex.order == nil && existing != nil {
 		st.Rows = ex.n
 		existing.Retain()
-		return existing, st, nil
+		return existing, st
 	}
 
 	// pick lists the result's rows: r >= 0 is row r of existing, ^r row r
@@ -82,7 +85,7 @@ func MergeByKey(mem memory.Allocator, existing, incoming arrow.RecordBatch) (arr
 	out.rows = len(pick)
 	for c := range sc.Fields() {
 		if dst := out.words[c]; dst != nil {
-			exv, inv := ex.words[c], in.words[c]
+			exv, inv := ex.words(c), in.words(c)
 			for k, p := range pick {
 				if p >= 0 {
 					dst[k] = exv[p]
@@ -102,7 +105,7 @@ func MergeByKey(mem memory.Allocator, existing, incoming arrow.RecordBatch) (arr
 		}
 	}
 	st.Rows = len(pick)
-	return out.record(), st, nil
+	return out.record(), st
 }
 
 // checkKeyedRecord checks what MergeByKey needs of a batch.
@@ -125,40 +128,66 @@ func checkKeyedRecord(rec arrow.RecordBatch) error {
 	return nil
 }
 
-// keySide is one input of a merge by key: its 8-byte columns as raw
-// values, its boolean columns as bitmaps with their bit offset, and the
-// order of its rows by key.
+// keySide is one input of a merge by key: a view of each of its columns
+// and the order of its rows by key.
 type keySide struct {
-	n       int
-	words   [][]uint64 // per column, nil for booleans
-	bits    [][]byte   // per column, nil for 8-byte columns
-	offsets []int      // per boolean column: the array's offset in bits
-	order   []int32    // sorted unique rows; nil when the rows already are
+	n     int
+	cols  []sideColumn // nil for a missing input
+	order []int32      // sorted unique rows; nil when the rows already are
+}
+
+// sideColumn is one column of a keySide: an 8-byte column as raw values,
+// a boolean column as its bitmap and the array's offset in bits.
+type sideColumn struct {
+	words  []uint64 // nil for a boolean column
+	bits   []byte   // nil for an 8-byte column
+	offset int
 }
 
 func newKeySide(rec arrow.RecordBatch) keySide {
-	nc := int(rec.NumCols())
-	s := keySide{n: int(rec.NumRows()), words: make([][]uint64, nc), bits: make([][]byte, nc), offsets: make([]int, nc)}
+	s := keySide{n: int(rec.NumRows()), cols: make([]sideColumn, rec.NumCols())}
 	if s.n == 0 {
 		return s
 	}
 	for c, col := range rec.Columns() {
 		d := col.Data()
 		if isBoolType(d.DataType()) {
-			s.bits[c], s.offsets[c] = d.Buffers()[1].Bytes(), d.Offset()
+			s.cols[c].bits, s.cols[c].offset = d.Buffers()[1].Bytes(), d.Offset()
 			continue
 		}
 		v := arrow.Uint64Traits.CastFromBytes(d.Buffers()[1].Bytes())
-		s.words[c] = v[d.Offset() : d.Offset()+d.Len()]
+		s.cols[c].words = v[d.Offset() : d.Offset()+d.Len()]
 	}
-	keys := s.words[0]
-	for i := 1; i < len(keys); i++ {
-		if int64(keys[i]) <= int64(keys[i-1]) {
-			s.order = sortedUniqueKeys(keys)
-			break
-		}
+	if keys := s.cols[0].words; !increasing(keys) {
+		s.order = sortedUniqueKeys(keys)
 	}
 	return s
+}
+
+// sideOf is newKeySide(rec), or for a missing input a side without rows
+// or columns.
+func sideOf(rec arrow.RecordBatch) keySide {
+	if rec == nil {
+		return keySide{}
+	}
+	return newKeySide(rec)
+}
+
+// increasing tells whether keys are sorted and unique. It keeps the last
+// key in a register rather than loading it again: the two-load loop ran at
+// half speed after unrelated code around it changed.
+func increasing(keys []uint64) bool {
+	if len(keys) == 0 {
+		return true
+	}
+	prev := int64(keys[0])
+	for _, k := range keys[1:] {
+		if int64(k) <= prev {
+			return false
+		}
+		prev = int64(k)
+	}
+	return true
 }
 
 // sortedUniqueKeys orders rows by key, keeping the last row of each key.
@@ -193,15 +222,26 @@ func (s *keySide) row(i int) int {
 	return i
 }
 
-func (s *keySide) key(i int) int64 { return int64(s.words[0][s.row(i)]) }
+func (s *keySide) key(i int) int64 { return int64(s.cols[0].words[s.row(i)]) }
 
-func (s *keySide) bit(c, row int) bool { return bitutil.BitIsSet(s.bits[c], s.offsets[c]+row) }
+// words is column c's values, nil for a boolean column or a missing input.
+func (s *keySide) words(c int) []uint64 {
+	if s.cols == nil {
+		return nil
+	}
+	return s.cols[c].words
+}
+
+func (s *keySide) bit(c, row int) bool {
+	col := &s.cols[c]
+	return bitutil.BitIsSet(col.bits, col.offset+row)
+}
 
 // sameKeyedRow compares two rows value for value (floats bit for bit).
 func sameKeyedRow(a *keySide, i int, b *keySide, j int) bool {
-	for c := range a.words {
-		if a.words[c] != nil {
-			if a.words[c][i] != b.words[c][j] {
+	for c := range a.cols {
+		if av := a.cols[c].words; av != nil {
+			if av[i] != b.cols[c].words[j] {
 				return false
 			}
 		} else if a.bit(c, i) != b.bit(c, j) {

@@ -84,7 +84,7 @@ func MergeSortedByKey(mem memory.Allocator, existing, incoming array.RecordReade
 		k := out.next()
 		for c := range out.words {
 			if dst := out.words[c]; dst != nil {
-				dst[k] = from.side.words[c][from.i]
+				dst[k] = from.side.cols[c].words[from.i]
 			} else {
 				setBit(out.bits[c], k, from.side.bit(c, from.i))
 			}
@@ -118,7 +118,7 @@ type keyCursor struct {
 }
 
 func (c *keyCursor) ok() bool   { return c.rec != nil }
-func (c *keyCursor) key() int64 { return int64(c.side.words[0][c.i]) }
+func (c *keyCursor) key() int64 { return int64(c.side.cols[0].words[c.i]) }
 func (c *keyCursor) release()   { c.drop() }
 func (c *keyCursor) drop() {
 	if c.rec != nil {

@@ -89,6 +89,26 @@ func TestMergeByKeyNoCopy(t *testing.T) {
 	norm.Release()
 }
 
+func TestMergeByKeyOneUnsortedInput(t *testing.T) {
+	// With the other input missing, an unsorted one is sorted and
+	// de-duplicated (last row wins) into a new batch.
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	rec := spotTrades(t, mem, tr(3, 30, true, true), tr(1, 10, false, true), tr(3, 31, false, false))
+	defer rec.Release()
+	want := []Trade{tr(1, 10, false, true), tr(3, 31, false, false)}
+	for _, pair := range [...][2]arrow.RecordBatch{{nil, rec}, {rec, nil}} {
+		out, st, err := MergeByKey(mem, pair[0], pair[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := Trades(out); len(got) != 2 || got[0] != want[0] || got[1] != want[1] || st.Rows != 2 {
+			t.Errorf("merge %v: rows %+v (%+v), want %+v", pair[0] == nil, got, st, want)
+		}
+		out.Release()
+	}
+}
+
 func TestMergeByKeySlicedInputs(t *testing.T) {
 	// Slices have offsets into their buffers, booleans at a bit offset.
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
