@@ -3,11 +3,9 @@ package collector
 import (
 	"bufio"
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"math/bits"
 
 	"github.com/lakehouse-dev/lakehouse/transform"
 )
@@ -41,7 +39,7 @@ var csvFloatColumns = [...]struct {
 // unless the line is bad.
 func parseCSVRow(line []byte) (transform.Kline, error) {
 	var f [12][]byte
-	n := splitFields(line, &f)
+	n := transform.SplitFields(line, f[:])
 	if n > len(f) {
 		return transform.Kline{}, fmt.Errorf("more than %d fields", len(f))
 	}
@@ -83,38 +81,6 @@ func parseCSVRow(line []byte) (transform.Kline, error) {
 		k.CloseTime /= 1000
 	}
 	return k, nil
-}
-
-// splitFields cuts line at its commas into f and returns the number of
-// fields, len(f)+1 when there are more. It finds the commas of eight bytes
-// at a time: a byte of x = word ^ ",,,,,,,," is zero exactly where the word
-// has a comma, and (x&0x7f..)+0x7f.. | x has the high bit of each nonzero
-// byte set (no false positives, unlike the borrow-based zero test).
-func splitFields(line []byte, f *[12][]byte) int {
-	n, start, i := 0, 0, 0
-	for ; i+8 <= len(line); i += 8 {
-		x := binary.LittleEndian.Uint64(line[i:]) ^ 0x2c2c2c2c2c2c2c2c
-		commas := ^((x & 0x7f7f7f7f7f7f7f7f) + 0x7f7f7f7f7f7f7f7f | x) & 0x8080808080808080
-		for ; commas != 0; commas &= commas - 1 {
-			if n == len(f)-1 {
-				return len(f) + 1
-			}
-			j := i + bits.TrailingZeros64(commas)>>3
-			f[n], start = line[start:j], j+1
-			n++
-		}
-	}
-	for ; i < len(line); i++ {
-		if line[i] == ',' {
-			if n == len(f)-1 {
-				return len(f) + 1
-			}
-			f[n], start = line[start:i], i+1
-			n++
-		}
-	}
-	f[n] = line[start:]
-	return n + 1
 }
 
 // isHeaderField reports whether a first field is a column name: it starts

@@ -2,7 +2,6 @@ package collector
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/hex"
 	"math"
 	"os"
@@ -87,33 +86,6 @@ func FuzzParseChecksum(f *testing.F) {
 		}
 		if again, err := parseChecksum(sum+"  "+zipName+"\n", zipName); err != nil || again != sum {
 			t.Fatalf("canonical line for %q: %q, %v", sum, again, err)
-		}
-	})
-}
-
-// FuzzSplitFields: the word-at-a-time comma split agrees with bytes.Split.
-func FuzzSplitFields(f *testing.F) {
-	for _, s := range []string{"", ",", "a,b", ",-1,,", "1704067200000,42283.58,1,2,3,4,5,6,7,8,9,0",
-		"\xac,\x2d,\x01,\xff,,,,,,,,,,", strings.Repeat("12345678,", 11) + "x", strings.Repeat(",", 13)} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, line []byte) {
-		var got [12][]byte
-		n := splitFields(line, &got)
-		want := bytes.Split(line, []byte(","))
-		if len(want) > len(got) {
-			if n != len(got)+1 {
-				t.Fatalf("%q: %d fields reported, want more than %d", line, n, len(got))
-			}
-			return
-		}
-		if n != len(want) {
-			t.Fatalf("%q: %d fields, want %d", line, n, len(want))
-		}
-		for i := range want {
-			if !bytes.Equal(got[i], want[i]) {
-				t.Fatalf("%q: field %d is %q, want %q", line, i, got[i], want[i])
-			}
 		}
 	})
 }

@@ -26,7 +26,7 @@ func aggTradeFields(m tradeMarket) int {
 // errTradeHeader. It does not allocate unless the line is bad.
 func parseAggTradeRow(line []byte, m tradeMarket) (AggTrade, error) {
 	var f [maxTradeFields][]byte
-	n := splitTradeFields(line, &f)
+	n := SplitFields(line, f[:])
 	if n != aggTradeFields(m) {
 		if n > 0 && startsWithLetter(f[0]) {
 			return AggTrade{}, errTradeHeader
@@ -72,7 +72,7 @@ func parseAggTradeRow(line []byte, m tradeMarket) (AggTrade, error) {
 // checkAggTradeHeader checks that a header row has market m's fields.
 func checkAggTradeHeader(line []byte, m tradeMarket) error {
 	var f [maxTradeFields][]byte
-	if n := splitTradeFields(line, &f); n != aggTradeFields(m) {
+	if n := SplitFields(line, f[:]); n != aggTradeFields(m) {
 		return fmt.Errorf("header %q has %d fields, want %d", line, n, aggTradeFields(m))
 	}
 	return nil

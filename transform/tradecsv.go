@@ -3,12 +3,10 @@ package transform
 import (
 	"bufio"
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"math/bits"
 
 	"github.com/apache/arrow-go/v18/arrow"
 )
@@ -75,38 +73,6 @@ func checkPrice(p float64) bool { return p > 0 && p <= math.MaxFloat64 }
 
 // maxTradeFields bounds the fields of a trade row (spot agg trades have 8).
 const maxTradeFields = 8
-
-// splitTradeFields cuts line at its commas into f and returns the number of
-// fields, len(f)+1 when there are more. Like the kline parser it finds the
-// commas of eight bytes at a time: a byte of x = word ^ ",,,,,,,," is zero
-// exactly where the word has a comma, and (x&0x7f..)+0x7f.. | x has the high
-// bit of each nonzero byte set.
-func splitTradeFields(line []byte, f *[maxTradeFields][]byte) int {
-	n, start, i := 0, 0, 0
-	for ; i+8 <= len(line); i += 8 {
-		x := binary.LittleEndian.Uint64(line[i:]) ^ 0x2c2c2c2c2c2c2c2c
-		commas := ^((x & 0x7f7f7f7f7f7f7f7f) + 0x7f7f7f7f7f7f7f7f | x) & 0x8080808080808080
-		for ; commas != 0; commas &= commas - 1 {
-			if n == len(f)-1 {
-				return len(f) + 1
-			}
-			j := i + bits.TrailingZeros64(commas)>>3
-			f[n], start = line[start:j], j+1
-			n++
-		}
-	}
-	for ; i < len(line); i++ {
-		if line[i] == ',' {
-			if n == len(f)-1 {
-				return len(f) + 1
-			}
-			f[n], start = line[start:i], i+1
-			n++
-		}
-	}
-	f[n] = line[start:]
-	return n + 1
-}
 
 // parseCSVBool reads True/False (spot) or true/false (futures).
 func parseCSVBool(s []byte) (v, ok bool) {

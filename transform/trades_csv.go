@@ -28,7 +28,7 @@ func tradeFields(m tradeMarket) int {
 // errTradeHeader. It does not allocate unless the line is bad.
 func parseTradeRow(line []byte, m tradeMarket) (Trade, error) {
 	var f [maxTradeFields][]byte
-	n := splitTradeFields(line, &f)
+	n := SplitFields(line, f[:])
 	if n != tradeFields(m) {
 		if n > 0 && startsWithLetter(f[0]) {
 			return Trade{}, errTradeHeader
@@ -81,7 +81,7 @@ func tradeQtyColumn(m tradeMarket) string {
 // usdm would otherwise store base quantities as quote quantities).
 func checkTradeHeader(line []byte, m tradeMarket) error {
 	var f [maxTradeFields][]byte
-	n := splitTradeFields(line, &f)
+	n := SplitFields(line, f[:])
 	if n != tradeFields(m) {
 		return fmt.Errorf("header %q has %d fields, want %d", line, n, tradeFields(m))
 	}
