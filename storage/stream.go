@@ -153,7 +153,7 @@ func (w *streamWriter) Write(rec arrow.RecordBatch) error {
 	if err := w.ctx.Err(); err != nil {
 		return err
 	}
-	if !sameColumns(w.schema, rec.Schema()) {
+	if !transform.SameFields(w.schema, rec.Schema()) {
 		return fmt.Errorf("%w: batch has columns %s, the file %s", ErrSchema, fieldNames(rec.Schema()), fieldNames(w.schema))
 	}
 	for off := int64(0); off < rec.NumRows(); off += streamSliceRows {
@@ -211,19 +211,4 @@ func (a *abortableWriter) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	return a.w.Write(p)
-}
-
-// sameColumns reports whether got has want's column names and types, in
-// order, ignoring metadata that file formats add.
-func sameColumns(want, got *arrow.Schema) bool {
-	if want.NumFields() != got.NumFields() {
-		return false
-	}
-	for i, f := range want.Fields() {
-		g := got.Field(i)
-		if f.Name != g.Name || !arrow.TypeEqual(f.Type, g.Type) {
-			return false
-		}
-	}
-	return true
 }

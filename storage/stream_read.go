@@ -12,6 +12,8 @@ import (
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/lakehouse-dev/lakehouse/transform"
 )
 
 // streamReadBuffer is what a streaming read holds of each column's pages:
@@ -88,7 +90,7 @@ func (s *Store) newStreamReader(ctx context.Context, obj Object, want *arrow.Sch
 	}
 	if want == nil {
 		want = got
-	} else if !sameColumns(want, got) {
+	} else if !transform.SameFields(want, got) {
 		pf.Close()
 		return nil, fmt.Errorf("%w: columns %s, want %s", ErrSchema, fieldNames(got), fieldNames(want))
 	}
