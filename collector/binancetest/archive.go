@@ -3,7 +3,6 @@ package binancetest
 import (
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 )
 
@@ -26,24 +25,16 @@ const archivePrefix = "/data/"
 
 var archiveMarketDirs = map[Market]string{Spot: "spot", USDM: "futures/um", COINM: "futures/cm"}
 
-// archiveFile is a parsed archive path.
+// archiveFile is a parsed kline archive path.
 type archiveFile struct {
-	market   Market
-	symbol   string
-	iv       interval
-	daily    bool
-	date     time.Time // 00:00 UTC of the day or of the 1st of the month
-	checksum bool      // the .CHECKSUM, not the zip
-	zipPath  string    // the zip's path (the fault key)
+	archivePeriod
+	iv interval
 }
 
 // ArchivePath is the URL path of the zip of m/symbol/interval for the month
 // (or day, if daily) containing date; interval uses REST names ("1M").
 func ArchivePath(m Market, symbol, interval string, daily bool, date time.Time) string {
-	freq, layout := "monthly", "2006-01"
-	if daily {
-		freq, layout = "daily", "2006-01-02"
-	}
+	freq, layout := periodLayout(daily)
 	name := interval
 	if interval == "1M" {
 		name = "1mo"
@@ -54,22 +45,11 @@ func ArchivePath(m Market, symbol, interval string, daily bool, date time.Time) 
 // parseArchivePath accepts exactly the layout above.
 func parseArchivePath(p string) (archiveFile, bool) {
 	var f archiveFile
-	rest, ok := strings.CutPrefix(p, archivePrefix)
-	if !ok {
+	m, parts, ok := splitArchivePath(p)
+	if !ok || len(parts) != 5 || parts[1] != "klines" || (parts[0] != "monthly" && parts[0] != "daily") {
 		return f, false
 	}
-	found := false
-	for _, m := range markets {
-		if r, ok := strings.CutPrefix(rest, archiveMarketDirs[m]+"/"); ok {
-			f.market, rest, found = m, r, true
-			break
-		}
-	}
-	parts := strings.Split(rest, "/")
-	if !found || len(parts) != 5 || parts[1] != "klines" || (parts[0] != "monthly" && parts[0] != "daily") {
-		return f, false
-	}
-	f.daily, f.symbol = parts[0] == "daily", parts[2]
+	f.market, f.daily, f.symbol = m, parts[0] == "daily", parts[2]
 	ivName := parts[3]
 	if ivName == "1mo" {
 		ivName = "1M"
@@ -81,34 +61,8 @@ func parseArchivePath(p string) (archiveFile, bool) {
 		return f, false
 	}
 	f.iv = iv
-	name := parts[4]
-	if f.checksum = strings.HasSuffix(name, ".zip.CHECKSUM"); f.checksum {
-		name = strings.TrimSuffix(name, ".CHECKSUM")
-	}
-	date, ok := strings.CutPrefix(strings.TrimSuffix(name, ".zip"), f.symbol+"-"+parts[3]+"-")
-	layout := "2006-01"
-	if f.daily {
-		layout = "2006-01-02"
-	}
-	t, err := time.Parse(layout, date)
-	if !ok || !strings.HasSuffix(name, ".zip") || err != nil || t.Format(layout) != date {
-		return f, false
-	}
-	f.date = t
-	f.zipPath = strings.TrimSuffix(p, ".CHECKSUM")
-	return f, true
+	return f, f.parseName(p, parts[4], f.symbol+"-"+parts[3])
 }
-
-// bounds is the file's open-time range [start, end) in ms.
-func (f archiveFile) bounds() (int64, int64) {
-	if f.daily {
-		return f.date.UnixMilli(), f.date.AddDate(0, 0, 1).UnixMilli()
-	}
-	return f.date.UnixMilli(), f.date.AddDate(0, 1, 0).UnixMilli()
-}
-
-// name is the zip's file name; the CSV inside has the same stem.
-func (f archiveFile) name() string { return f.zipPath[strings.LastIndexByte(f.zipPath, '/')+1:] }
 
 // published reports whether the file exists as of the data clock.
 func (s *Server) published(f archiveFile) bool {
@@ -117,11 +71,7 @@ func (s *Server) published(f archiveFile) bool {
 	if !ok || end <= f.iv.floor(listing.UnixMilli()) {
 		return false
 	}
-	delay := s.cfg.archive.monthlyDelay
-	if f.daily {
-		delay = s.cfg.archive.dailyDelay
-	}
-	return !s.cfg.now().Before(time.UnixMilli(end).Add(delay))
+	return s.publishedBy(f.daily, end)
 }
 
 // serveArchive answers one archive request, with any scripted archive fault.
@@ -135,7 +85,7 @@ func (s *Server) serveArchive(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	fault, faulted := s.takeArchiveFault(f)
+	fault, faulted := s.takeArchiveFault(f.archivePeriod)
 	if faulted && fault == ArchiveMissing {
 		http.NotFound(w, r)
 		return

@@ -50,16 +50,49 @@ func WithArchiveHeaderFrom(t time.Time) Option {
 	return func(c *config) { c.archive.headerFrom = t }
 }
 
-// archiveState is the fake archive's mutable state.
-type archiveState struct {
-	mu     sync.Mutex
-	faults []archiveInjected
+// zipScript is what is scripted for archive zips (faults, cuts): values
+// by zip path, each for a number of uses (< 0: for good); the first one
+// injected for a path applies.
+type zipScript[T any] struct {
+	mu   sync.Mutex
+	list []scriptedZip[T]
 }
 
-type archiveInjected struct {
+type scriptedZip[T any] struct {
 	zipPath string
 	left    int // < 0: forever
-	f       ArchiveFault
+	v       T
+}
+
+func (z *zipScript[T]) add(zipPath string, n int, v T) {
+	if n == 0 {
+		return
+	}
+	z.mu.Lock()
+	z.list = append(z.list, scriptedZip[T]{zipPath: zipPath, left: n, v: v})
+	z.mu.Unlock()
+}
+
+// take returns the value pending for zipPath, using one use of it up when
+// useUp says this request does.
+func (z *zipScript[T]) take(zipPath string, useUp func(T) bool) (T, bool) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	for i := range z.list {
+		e := &z.list[i]
+		if e.zipPath != zipPath {
+			continue
+		}
+		v := e.v
+		if useUp(v) {
+			if e.left--; e.left == 0 {
+				z.list = slices.Delete(z.list, i, i+1)
+			}
+		}
+		return v, true
+	}
+	var none T
+	return none, false
 }
 
 // InjectArchive damages the archive file whose zip has URL path zipPath
@@ -68,31 +101,11 @@ type archiveInjected struct {
 // it up, except for ArchiveMissing, where either request uses one, since a
 // client that finds no CHECKSUM goes no further.
 func (s *Server) InjectArchive(zipPath string, n int, f ArchiveFault) {
-	if n == 0 {
-		return
-	}
-	s.archive.mu.Lock()
-	s.archive.faults = append(s.archive.faults, archiveInjected{zipPath: zipPath, left: n, f: f})
-	s.archive.mu.Unlock()
+	s.archive.add(zipPath, n, f)
 }
 
 // takeArchiveFault returns the fault pending for f's zip, using it up
 // when the request is a download (see InjectArchive).
-func (s *Server) takeArchiveFault(f archiveFile) (ArchiveFault, bool) {
-	s.archive.mu.Lock()
-	defer s.archive.mu.Unlock()
-	for i := range s.archive.faults {
-		e := &s.archive.faults[i]
-		if e.zipPath != f.zipPath {
-			continue
-		}
-		fault := e.f
-		if !f.checksum || fault == ArchiveMissing {
-			if e.left--; e.left == 0 {
-				s.archive.faults = slices.Delete(s.archive.faults, i, i+1)
-			}
-		}
-		return fault, true
-	}
-	return 0, false
+func (s *Server) takeArchiveFault(f archivePeriod) (ArchiveFault, bool) {
+	return s.archive.take(f.zipPath, func(fault ArchiveFault) bool { return !f.checksum || fault == ArchiveMissing })
 }

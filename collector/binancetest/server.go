@@ -19,13 +19,13 @@ type Server struct {
 	weights map[Market]*weightState
 	stats   Stats
 
-	archive archiveState // scripted archive faults
-	zips    zipCache     // recently built archive zips
-	gates   []*Gate      // Hold: requests parked until released
+	archive zipScript[ArchiveFault] // scripted archive faults
+	zips    zipCache                // recently built archive zips
+	gates   []*Gate                 // Hold: requests parked until released
 
-	cuts      cutState       // scripted cuts of trades archive downloads
-	tradeZips zipInfoCache   // sizes and digests of generated trades zips
-	zipLog    zipDownloadLog // trades zip GETs: ranges asked, cuts made
+	cuts      zipScript[float64] // scripted cuts of trades archive downloads (fraction of the file)
+	tradeZips zipInfoCache       // sizes and digests of generated trades zips
+	zipLog    zipDownloadLog     // trades zip GETs: ranges asked, cuts made
 }
 
 // endpoint is one kind of REST call.

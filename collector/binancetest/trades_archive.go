@@ -2,7 +2,6 @@ package binancetest
 
 import (
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -29,13 +28,8 @@ import (
 
 // tradeFile is a parsed trades archive path.
 type tradeFile struct {
-	market   Market
-	symbol   string
-	agg      bool // aggTrades, not trades
-	daily    bool
-	date     time.Time
-	checksum bool
-	zipPath  string
+	archivePeriod
+	agg bool // aggTrades, not trades
 }
 
 func tradesKind(agg bool) string {
@@ -48,10 +42,7 @@ func tradesKind(agg bool) string {
 // TradesArchivePath is the URL path of the trades (agg: aggTrades) zip of
 // m/symbol for the month (or day, if daily) containing date.
 func TradesArchivePath(m Market, symbol string, agg, daily bool, date time.Time) string {
-	freq, layout := "monthly", "2006-01"
-	if daily {
-		freq, layout = "daily", "2006-01-02"
-	}
+	freq, layout := periodLayout(daily)
 	kind := tradesKind(agg)
 	return fmt.Sprintf("%s%s/%s/%s/%s/%s-%s-%s.zip", archivePrefix, archiveMarketDirs[m], freq, kind, symbol, symbol, kind, date.UTC().Format(layout))
 }
@@ -59,48 +50,13 @@ func TradesArchivePath(m Market, symbol string, agg, daily bool, date time.Time)
 // parseTradesArchivePath accepts exactly the layout above.
 func parseTradesArchivePath(p string) (tradeFile, bool) {
 	var f tradeFile
-	rest, ok := strings.CutPrefix(p, archivePrefix)
-	if !ok {
+	m, parts, ok := splitArchivePath(p)
+	if !ok || len(parts) != 4 || (parts[0] != "monthly" && parts[0] != "daily") || (parts[1] != "trades" && parts[1] != "aggTrades") {
 		return f, false
 	}
-	found := false
-	for _, m := range markets {
-		if r, ok := strings.CutPrefix(rest, archiveMarketDirs[m]+"/"); ok {
-			f.market, rest, found = m, r, true
-			break
-		}
-	}
-	parts := strings.Split(rest, "/")
-	if !found || len(parts) != 4 || (parts[0] != "monthly" && parts[0] != "daily") || (parts[1] != "trades" && parts[1] != "aggTrades") {
-		return f, false
-	}
-	f.daily, f.agg, f.symbol = parts[0] == "daily", parts[1] == "aggTrades", parts[2]
-	name := parts[3]
-	if f.checksum = strings.HasSuffix(name, ".zip.CHECKSUM"); f.checksum {
-		name = strings.TrimSuffix(name, ".CHECKSUM")
-	}
-	date, ok := strings.CutPrefix(strings.TrimSuffix(name, ".zip"), f.symbol+"-"+parts[1]+"-")
-	layout := "2006-01"
-	if f.daily {
-		layout = "2006-01-02"
-	}
-	t, err := time.Parse(layout, date)
-	if !ok || !strings.HasSuffix(name, ".zip") || err != nil || t.Format(layout) != date {
-		return f, false
-	}
-	f.date, f.zipPath = t, strings.TrimSuffix(p, ".CHECKSUM")
-	return f, true
+	f.market, f.daily, f.agg, f.symbol = m, parts[0] == "daily", parts[1] == "aggTrades", parts[2]
+	return f, f.parseName(p, parts[3], f.symbol+"-"+parts[1])
 }
-
-// bounds is the file's time range [start, end) in ms.
-func (f tradeFile) bounds() (int64, int64) {
-	if f.daily {
-		return f.date.UnixMilli(), f.date.AddDate(0, 0, 1).UnixMilli()
-	}
-	return f.date.UnixMilli(), f.date.AddDate(0, 1, 0).UnixMilli()
-}
-
-func (f tradeFile) name() string { return f.zipPath[strings.LastIndexByte(f.zipPath, '/')+1:] }
 
 // micros: spot files dated 2025-01-01 or later carry µs times.
 func (f tradeFile) micros() bool { return f.market == Spot && !f.date.Before(spotMicrosFrom) }
@@ -124,9 +80,5 @@ func (s *Server) tradesPublished(f tradeFile, g *tradeGen) bool {
 	if g == nil || end <= g.listMin*minuteMs || start < 0 {
 		return false
 	}
-	delay := s.cfg.archive.monthlyDelay
-	if f.daily {
-		delay = s.cfg.archive.dailyDelay
-	}
-	return !s.cfg.now().Before(time.UnixMilli(end).Add(delay))
+	return s.publishedBy(f.daily, end)
 }

@@ -5,23 +5,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 )
-
-// cutState holds scripted connection cuts of trades archive downloads.
-type cutState struct {
-	mu   sync.Mutex
-	cuts []archiveCut
-}
-
-type archiveCut struct {
-	zipPath  string
-	left     int // < 0: forever
-	fraction float64
-}
 
 // InjectArchiveCut makes the next n downloads (GETs) of the trades archive
 // zip at zipPath (see TradesArchivePath) stop after fraction (0..1) of the
@@ -30,29 +16,13 @@ type archiveCut struct {
 // EOF; a resumed request (Range: bytes=N-) starting at or after the cut
 // point is served to the end and still uses up one cut. n < 0: for good.
 func (s *Server) InjectArchiveCut(zipPath string, n int, fraction float64) {
-	if n == 0 {
-		return
-	}
-	s.cuts.mu.Lock()
-	s.cuts.cuts = append(s.cuts.cuts, archiveCut{zipPath: zipPath, left: n, fraction: min(max(fraction, 0), 1)})
-	s.cuts.mu.Unlock()
+	s.cuts.add(zipPath, n, min(max(fraction, 0), 1))
 }
 
+// takeArchiveCut returns the fraction of a cut pending for zipPath and
+// uses it up.
 func (s *Server) takeArchiveCut(zipPath string) (float64, bool) {
-	s.cuts.mu.Lock()
-	defer s.cuts.mu.Unlock()
-	for i := range s.cuts.cuts {
-		c := &s.cuts.cuts[i]
-		if c.zipPath != zipPath {
-			continue
-		}
-		fr := c.fraction
-		if c.left--; c.left == 0 {
-			s.cuts.cuts = slices.Delete(s.cuts.cuts, i, i+1)
-		}
-		return fr, true
-	}
-	return 0, false
+	return s.cuts.take(zipPath, func(float64) bool { return true })
 }
 
 // serveTradesArchive answers one trades archive request. Zips carry
@@ -66,7 +36,7 @@ func (s *Server) serveTradesArchive(w http.ResponseWriter, r *http.Request, f tr
 		http.NotFound(w, r)
 		return
 	}
-	fault, faulted := s.takeArchiveFault(archiveFile{zipPath: f.zipPath, checksum: f.checksum})
+	fault, faulted := s.takeArchiveFault(f.archivePeriod)
 	if faulted && fault == ArchiveMissing {
 		http.NotFound(w, r)
 		return
