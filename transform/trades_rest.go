@@ -18,23 +18,27 @@ import (
 // page (accepted or not); a page that is not a JSON array of trades is an
 // error and appends nothing.
 func (b *TradesBuilder) AppendJSONPage(page []byte, unit arrow.TimeUnit) (int, error) {
-	var rows []RawTrade
-	if err := json.Unmarshal(page, &rows); err != nil {
-		return 0, fmt.Errorf("trades page: %w", err)
-	}
-	b.Reserve(len(rows))
-	for _, r := range rows {
-		b.AppendRaw(r, unit)
-	}
-	return len(rows), nil
+	return appendJSONPage[RawTrade](b, "trades", page, unit)
 }
 
 // AppendJSONPage decodes an aggTrades page, then validates and appends its
 // rows like AppendRaw; see TradesBuilder.AppendJSONPage.
 func (b *AggTradesBuilder) AppendJSONPage(page []byte, unit arrow.TimeUnit) (int, error) {
-	var rows []RawAggTrade
+	return appendJSONPage[RawAggTrade](b, "aggTrades", page, unit)
+}
+
+// rawAppender is a trade builder as a REST page fills it, with rows of R.
+type rawAppender[R any] interface {
+	Reserve(n int)
+	AppendRaw(r R, unit arrow.TimeUnit) bool
+}
+
+// appendJSONPage decodes a page of what (a JSON array of R) and appends
+// its rows to b.
+func appendJSONPage[R any](b rawAppender[R], what string, page []byte, unit arrow.TimeUnit) (int, error) {
+	var rows []R
 	if err := json.Unmarshal(page, &rows); err != nil {
-		return 0, fmt.Errorf("aggTrades page: %w", err)
+		return 0, fmt.Errorf("%s page: %w", what, err)
 	}
 	b.Reserve(len(rows))
 	for _, r := range rows {
