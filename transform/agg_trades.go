@@ -96,13 +96,7 @@ type RawAggTrade struct {
 // into Arrow buffers, a record batch at a time, rejects counted. Besides
 // the trade checks, first_trade_id <= last_trade_id.
 type AggTradesBuilder struct {
-	market tradeMarket
-	cols   flatBatch
-	lastID int64
-	seen   bool
-
-	// Rejected counts the rows that failed parsing or validation.
-	Rejected Rejections
+	tradeBuilder
 }
 
 // NewAggTradesBuilder returns a builder for aggregate trades of market
@@ -113,22 +107,8 @@ func NewAggTradesBuilder(mem memory.Allocator, market string) (*AggTradesBuilder
 		return nil, err
 	}
 	sc, _ := AggTradesSchema(market)
-	return &AggTradesBuilder{market: m, cols: newFlatBatch(mem, sc)}, nil
+	return &AggTradesBuilder{newTradeBuilder(mem, m, sc)}, nil
 }
-
-// Schema is the schema of the builder's record batches.
-func (b *AggTradesBuilder) Schema() *arrow.Schema { return b.cols.schema }
-
-// Len is the number of rows appended since the last NewRecord.
-func (b *AggTradesBuilder) Len() int { return b.cols.rows }
-
-// Reserve makes room for n more rows.
-func (b *AggTradesBuilder) Reserve(n int) { b.cols.grow(b.cols.rows + n) }
-
-// StartFile forgets the last id: ids only have to increase within a file.
-func (b *AggTradesBuilder) StartFile() { b.lastID, b.seen = 0, false }
-
-func (b *AggTradesBuilder) startFile() { b.StartFile() }
 
 // Append validates and appends a. It reports whether the row was accepted;
 // a rejected row is counted in Rejected.
@@ -198,13 +178,6 @@ func rawRejected(id, us int64, col, v string) *RowError {
 		Detail: fmt.Sprintf("id %d: %s %s is not a number", id, col, strconv.Quote(v))}
 }
 
-// NewRecord returns the rows appended since the last call as a record
-// batch and empties the builder (the id sequence goes on).
-func (b *AggTradesBuilder) NewRecord() arrow.RecordBatch { return b.cols.record() }
-
-// Release frees the builder's buffers.
-func (b *AggTradesBuilder) Release() { b.cols.release() }
-
 // AggTrades returns the rows of an agg_trades batch of any market, for
 // tests and small reports.
 func AggTrades(rec arrow.RecordBatch) []AggTrade {
@@ -247,6 +220,3 @@ var AggTradesData = &Dataset{
 	schema: mustSchema(AggTradesSchema),
 	check:  newAggTradesChecker,
 }
-
-// Rejections are the rows the builder has refused, by reason.
-func (b *AggTradesBuilder) Rejections() *Rejections { return &b.Rejected }

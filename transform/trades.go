@@ -140,14 +140,7 @@ type RawTrade struct {
 // appended; they are counted in Rejected. Ids must increase within a file
 // (StartFile begins a new one). Not safe for concurrent use.
 type TradesBuilder struct {
-	market tradeMarket
-	cols   flatBatch
-	lastID int64
-	seen   bool // a row was accepted since StartFile
-
-	// Rejected counts the rows that failed parsing or validation, by
-	// reason, with the first few of each.
-	Rejected Rejections
+	tradeBuilder
 }
 
 // NewTradesBuilder returns a builder for trades of market (spot, usdm or
@@ -158,23 +151,8 @@ func NewTradesBuilder(mem memory.Allocator, market string) (*TradesBuilder, erro
 		return nil, err
 	}
 	sc, _ := TradesSchema(market)
-	return &TradesBuilder{market: m, cols: newFlatBatch(mem, sc)}, nil
+	return &TradesBuilder{newTradeBuilder(mem, m, sc)}, nil
 }
-
-// Schema is the schema of the builder's record batches.
-func (b *TradesBuilder) Schema() *arrow.Schema { return b.cols.schema }
-
-// Len is the number of rows appended since the last NewRecord.
-func (b *TradesBuilder) Len() int { return b.cols.rows }
-
-// Reserve makes room for n more rows.
-func (b *TradesBuilder) Reserve(n int) { b.cols.grow(b.cols.rows + n) }
-
-// StartFile forgets the last id, so the next row may have any id: ids only
-// have to increase within one file or page sequence.
-func (b *TradesBuilder) StartFile() { b.lastID, b.seen = 0, false }
-
-func (b *TradesBuilder) startFile() { b.StartFile() }
 
 // Append validates and appends t. It reports whether the row was accepted;
 // a rejected row is counted in Rejected.
@@ -238,14 +216,6 @@ func (b *TradesBuilder) AppendRaw(r RawTrade, unit arrow.TimeUnit) bool {
 	return b.Append(t)
 }
 
-// NewRecord returns the rows appended since the last call as a record
-// batch and empties the builder (the id sequence goes on). The caller
-// releases the record.
-func (b *TradesBuilder) NewRecord() arrow.RecordBatch { return b.cols.record() }
-
-// Release frees the builder's buffers.
-func (b *TradesBuilder) Release() { b.cols.release() }
-
 // Trades returns the rows of a trades batch of any market, for tests and
 // small reports.
 func Trades(rec arrow.RecordBatch) []Trade {
@@ -285,6 +255,3 @@ var TradesData = &Dataset{
 	schema: mustSchema(TradesSchema),
 	check:  newTradesChecker,
 }
-
-// Rejections are the rows the builder has refused, by reason.
-func (b *TradesBuilder) Rejections() *Rejections { return &b.Rejected }
