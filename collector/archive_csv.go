@@ -80,6 +80,11 @@ func parseCSVRow(line []byte) (transform.Kline, error) {
 	if k.CloseTime >= microsThreshold {
 		k.CloseTime /= 1000
 	}
+	// A time still that large was neither milliseconds nor microseconds
+	// (nanoseconds, or garbage): refuse the row rather than store year 5138.
+	if k.OpenTime >= microsThreshold || k.CloseTime >= microsThreshold {
+		return k, fmt.Errorf("open_time %d / close_time %d is neither milliseconds nor microseconds", k.OpenTime, k.CloseTime)
+	}
 	return k, nil
 }
 
