@@ -3,6 +3,7 @@ package collector
 import (
 	"context"
 	"fmt"
+	"iter"
 	"time"
 
 	"github.com/lakehouse-dev/lakehouse/storage"
@@ -177,26 +178,19 @@ func ResolveStart(ctx context.Context, sink storage.Sink, t Task) (Task, error) 
 }
 
 // NewestStored returns the open time of the newest candle stored for a
-// series, from the footer statistics of its newest file.
+// series, from the footer statistics of its newest file (or, for a file
+// written without statistics, from its rows).
 func NewestStored(ctx context.Context, sink storage.Sink, s storage.Series) (int64, bool, error) {
-	keys, err := sink.List(ctx, s)
-	if err != nil {
-		return 0, false, fmt.Errorf("find where %s/%s/%s left off: %w", s.Market, s.Interval, s.Symbol, err)
-	}
-	for i := len(keys) - 1; i >= 0; i-- {
-		fm, err := sink.Meta(ctx, keys[i])
+	for fm, err := range storedNewestFirst(ctx, sink, s) {
 		if err != nil {
-			return 0, false, fmt.Errorf("find where %s/%s/%s left off: %w", s.Market, s.Interval, s.Symbol, err)
-		}
-		if fm.Rows == 0 {
-			continue
+			return 0, false, err
 		}
 		if fm.HasStats {
 			return fm.MaxKey, true, nil
 		}
-		rec, _, err := sink.Read(ctx, keys[i])
+		rec, _, err := sink.Read(ctx, fm.Key)
 		if err != nil {
-			return 0, false, fmt.Errorf("find where %s/%s/%s left off: %w", s.Market, s.Interval, s.Symbol, err)
+			return 0, false, fmt.Errorf("find where %s left off: %w", seriesName(s), err)
 		}
 		_, last, ok := transform.TimeRange(rec)
 		rec.Release()
@@ -207,41 +201,53 @@ func NewestStored(ctx context.Context, sink storage.Sink, s storage.Series) (int
 	return 0, false, nil
 }
 
+// storedNewestFirst yields the footers of the files of s that hold rows,
+// newest first, or the error that stopped the walk.
+func storedNewestFirst(ctx context.Context, sink storage.Sink, s storage.Series) iter.Seq2[storage.FileMeta, error] {
+	return func(yield func(storage.FileMeta, error) bool) {
+		keys, err := sink.List(ctx, s)
+		if err != nil {
+			yield(storage.FileMeta{}, fmt.Errorf("find where %s left off: %w", seriesName(s), err))
+			return
+		}
+		for i := len(keys) - 1; i >= 0; i-- {
+			fm, err := sink.Meta(ctx, keys[i])
+			if err != nil {
+				yield(fm, fmt.Errorf("find where %s left off: %w", seriesName(s), err))
+				return
+			}
+			fm.Key = keys[i]
+			if fm.Rows > 0 && !yield(fm, nil) {
+				return
+			}
+		}
+	}
+}
+
+// seriesName names a series in messages: spot/1m/BTCUSDT for klines, its
+// folder for other datasets.
+func seriesName(s storage.Series) string {
+	if s.Dataset == transform.Klines.Name {
+		return fmt.Sprintf("%s/%s/%s", s.Market, s.Interval, s.Symbol)
+	}
+	return s.Dir()
+}
+
 // resumeAfterKey resumes a dataset keyed by an id after the newest stored
 // row: from its time (ms, floored: rows of the same millisecond with a
 // greater id are still new) and after its id, read from the footer of the
 // newest non-empty file.
 func resumeAfterKey(ctx context.Context, sink storage.Sink, t Task) (Task, error) {
-	fm, ok, err := newestFooter(ctx, sink, t.Series())
-	switch {
-	case err != nil:
-		return t, err
-	case ok:
-		t.Start, t.AfterKey, t.From = t.Data().Millis(fm.MaxTime), fm.MaxKey, FromResume
-	default:
-		t.From = FromLookback
-	}
-	return t, nil
-}
-
-// newestFooter is the footer of the newest file of s that holds rows.
-func newestFooter(ctx context.Context, sink storage.Sink, s storage.Series) (storage.FileMeta, bool, error) {
-	keys, err := sink.List(ctx, s)
-	if err != nil {
-		return storage.FileMeta{}, false, fmt.Errorf("find where %s left off: %w", s.Dir(), err)
-	}
-	for i := len(keys) - 1; i >= 0; i-- {
-		fm, err := sink.Meta(ctx, keys[i])
+	t.From = FromLookback
+	for fm, err := range storedNewestFirst(ctx, sink, t.Series()) {
 		if err != nil {
-			return fm, false, fmt.Errorf("find where %s left off: %w", s.Dir(), err)
-		}
-		if fm.Rows == 0 {
-			continue
+			return t, err
 		}
 		if !fm.HasStats {
-			return fm, false, fmt.Errorf("find where %s left off: %s has no column statistics in its footer", s.Dir(), keys[i].Path())
+			return t, fmt.Errorf("find where %s left off: %s has no column statistics in its footer", seriesName(t.Series()), fm.Key.Path())
 		}
-		return fm, true, nil
+		t.Start, t.AfterKey, t.From = t.Data().Millis(fm.MaxTime), fm.MaxKey, FromResume
+		break
 	}
-	return storage.FileMeta{}, false, nil
+	return t, nil
 }
