@@ -177,19 +177,14 @@ func decodeZip(zipped []byte, lim fileLimits, row func(transform.Kline) error) e
 		return err
 	}
 	zr.RegisterDecompressor(zip.Deflate, newInflater)
-	var csvs []*zip.File
-	for _, zf := range zr.File {
-		if strings.HasSuffix(strings.ToLower(zf.Name), ".csv") {
-			csvs = append(csvs, zf)
-		}
+	csv, err := oneCSV(zr)
+	if err != nil {
+		return err
 	}
-	if len(csvs) != 1 {
-		return fmt.Errorf("zip holds %d CSV files, want 1", len(csvs))
+	if size := csv.UncompressedSize64; size > uint64(lim.entry) {
+		return fmt.Errorf("%s declares %d bytes, more than the %d its period's candles can fill", csv.Name, size, lim.entry)
 	}
-	if size := csvs[0].UncompressedSize64; size > uint64(lim.entry) {
-		return fmt.Errorf("%s declares %d bytes, more than the %d its period's candles can fill", csvs[0].Name, size, lim.entry)
-	}
-	rc, err := csvs[0].Open()
+	rc, err := csv.Open()
 	if err != nil {
 		return err
 	}
@@ -197,6 +192,20 @@ func decodeZip(zipped []byte, lim fileLimits, row func(transform.Kline) error) e
 	// The zip reader checks the entry's CRC-32 when it reaches EOF, so a
 	// corrupt entry fails here even if every line happened to parse.
 	return readCSV(rc, boundedRows(lim, row))
+}
+
+// oneCSV is the one CSV entry of a Binance archive zip.
+func oneCSV(zr *zip.Reader) (*zip.File, error) {
+	var csvs []*zip.File
+	for _, zf := range zr.File {
+		if strings.HasSuffix(strings.ToLower(zf.Name), ".csv") {
+			csvs = append(csvs, zf)
+		}
+	}
+	if len(csvs) != 1 {
+		return nil, fmt.Errorf("zip holds %d CSV files, want 1", len(csvs))
+	}
+	return csvs[0], nil
 }
 
 // zipBytes is a zip held in memory. The zip reader hands each entry's

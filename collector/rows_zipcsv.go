@@ -4,10 +4,8 @@ import (
 	"archive/zip"
 	"bufio"
 	"errors"
-	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/klauspost/compress/flate"
 
@@ -79,16 +77,11 @@ func fileOf(ra io.ReaderAt) *os.File {
 }
 
 func openOneCSV(zr *zip.Reader) (io.ReadCloser, error) {
-	var csvs []*zip.File
-	for _, zf := range zr.File {
-		if strings.HasSuffix(strings.ToLower(zf.Name), ".csv") {
-			csvs = append(csvs, zf)
-		}
+	zf, err := oneCSV(zr)
+	if err != nil {
+		return nil, err
 	}
-	if len(csvs) != 1 {
-		return nil, fmt.Errorf("zip holds %d CSV files, want 1", len(csvs))
-	}
-	return csvs[0].Open()
+	return zf.Open()
 }
 
 // openMappedCSV opens the CSV of a mapped zip; closing it unmaps m.
