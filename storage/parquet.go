@@ -72,21 +72,32 @@ func compressionLevel(codec compress.Compression) int {
 // maxRowGroup keeps a day of 1s candles (86,400 rows) in one row group.
 const maxRowGroup = 1 << 17
 
-func writeParquet(w io.Writer, rec arrow.RecordBatch, opts WriteOptions) error {
+// writerProps are the Parquet writer properties of every file: opts'
+// codec (zstd by default) at compressionLevel, statistics, plain encodings,
+// dataPageSize pages and row groups of at most rowGroupRows rows, plus
+// extra.
+func writerProps(opts WriteOptions, rowGroupRows int64, extra ...parquet.WriterProperty) (*parquet.WriterProperties, error) {
 	codec, ok := Compressions[strings.ToLower(opts.Compression)]
 	if !ok && opts.Compression != "" {
-		return fmt.Errorf("unknown compression %q", opts.Compression)
+		return nil, fmt.Errorf("unknown compression %q", opts.Compression)
 	}
 	if opts.Compression == "" {
 		codec = compress.Codecs.Zstd
 	}
-	props := parquet.NewWriterProperties(
+	return parquet.NewWriterProperties(append([]parquet.WriterProperty{
 		parquet.WithCompression(codec), parquet.WithCompressionLevel(compressionLevel(codec)),
 		parquet.WithStats(true),
-		parquet.WithMaxRowGroupLength(maxRowGroup), parquet.WithDataPageSize(dataPageSize),
+		parquet.WithMaxRowGroupLength(rowGroupRows), parquet.WithDataPageSize(dataPageSize),
 		parquet.WithCreatedBy(opts.Producer),
 		parquet.WithDictionaryDefault(false),
-	)
+	}, extra...)...), nil
+}
+
+func writeParquet(w io.Writer, rec arrow.RecordBatch, opts WriteOptions) error {
+	props, err := writerProps(opts, maxRowGroup)
+	if err != nil {
+		return err
+	}
 	fw, err := pqarrow.NewFileWriter(rec.Schema(), w, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 	if err != nil {
 		return err

@@ -7,13 +7,10 @@ import (
 	"io"
 	"maps"
 	"slices"
-	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
-	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/lakehouse-dev/lakehouse/transform"
@@ -69,7 +66,7 @@ func (s *Store) WriteStream(ctx context.Context, key Key, schema *arrow.Schema, 
 	if err := s.checkLegacy(ctx, key.Series()); err != nil {
 		return ObjectInfo{}, err
 	}
-	props, err := streamWriterProps(s.opts, s.mem)
+	props, err := writerProps(s.opts, streamRowGroupRows, parquet.WithAllocator(s.mem))
 	if err != nil {
 		return ObjectInfo{}, fmt.Errorf("write %s: %w", key, err)
 	}
@@ -96,27 +93,6 @@ func (s *Store) WriteStream(ctx context.Context, key Key, schema *arrow.Schema, 
 // less in memory than its Put (S3: smaller upload buffers).
 type streamPutter interface {
 	PutStream(ctx context.Context, name string, write func(io.Writer) error, cond Precondition) (ObjectInfo, error)
-}
-
-// streamWriterProps are writeParquet's writer properties with the row
-// group length of streaming writes.
-func streamWriterProps(opts WriteOptions, mem memory.Allocator) (*parquet.WriterProperties, error) {
-	codec := compress.Codecs.Zstd
-	if opts.Compression != "" {
-		c, ok := Compressions[strings.ToLower(opts.Compression)]
-		if !ok {
-			return nil, fmt.Errorf("unknown compression %q", opts.Compression)
-		}
-		codec = c
-	}
-	return parquet.NewWriterProperties(
-		parquet.WithCompression(codec), parquet.WithCompressionLevel(compressionLevel(codec)),
-		parquet.WithStats(true),
-		parquet.WithMaxRowGroupLength(streamRowGroupRows), parquet.WithDataPageSize(dataPageSize),
-		parquet.WithCreatedBy(opts.Producer),
-		parquet.WithDictionaryDefault(false),
-		parquet.WithAllocator(mem),
-	), nil
 }
 
 // streamWriter is the BatchWriter of one WriteStream call.
