@@ -36,13 +36,9 @@ type rowsWriter struct {
 func newRowsWriter(ctx context.Context, r *Runner, t Task, res *TaskResult) *rowsWriter {
 	d := t.Data()
 	sc := d.Schema(string(t.Market))
-	scale := int64(1)
-	if d.TimeUnit == arrow.Microsecond {
-		scale = 1000
-	}
 	return &rowsWriter{ctx: ctx, r: r, t: t, res: res, d: d, sc: sc,
 		key: sc.FieldIndices(d.Key)[0], time: sc.FieldIndices(d.Time)[0],
-		after: t.AfterKey, from: t.Start * scale, to: t.End * scale}
+		after: t.AfterKey, from: d.FromMillis(t.Start), to: d.FromMillis(t.End)}
 }
 
 // errRowsDone stops a source: the rows reached the end of the task.
@@ -72,9 +68,9 @@ func (w *rowsWriter) add(rec arrow.RecordBatch) error {
 	for lo < hi {
 		// Rows of one UTC day go to one file; a day is a fixed number of
 		// time units, so no row's date is formatted.
-		dayStart := floorTo(int64(times[lo]), w.day())
+		dayStart, dayEnd := w.d.Day(int64(times[lo]))
 		end := lo + 1
-		for end < hi && int64(times[end]) < dayStart+w.day() {
+		for end < hi && int64(times[end]) < dayEnd {
 			end++
 		}
 		if err := w.write(w.d.Period("", dayStart), rec.NewSlice(int64(lo), int64(end))); err != nil {
@@ -93,30 +89,6 @@ func (w *rowsWriter) add(rec arrow.RecordBatch) error {
 		return errRowsDone
 	}
 	return nil
-}
-
-// day is the length of a UTC day in the dataset's time unit.
-func (w *rowsWriter) day() int64 { return dayIn(w.d.TimeUnit) }
-
-func dayIn(u arrow.TimeUnit) int64 {
-	switch u {
-	case arrow.Microsecond:
-		return 86_400_000_000
-	case arrow.Nanosecond:
-		return 86_400_000_000_000
-	case arrow.Second:
-		return 86_400
-	}
-	return 86_400_000
-}
-
-// floorTo rounds t down to a multiple of step.
-func floorTo(t, step int64) int64 {
-	q := t / step
-	if t%step != 0 && t < 0 {
-		q--
-	}
-	return q * step
 }
 
 // write hands a slice of one day's rows to that day's file, finishing the

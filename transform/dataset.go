@@ -71,6 +71,19 @@ func (d *Dataset) Period(iv Interval, t int64) string {
 	return iv.Period(ms)
 }
 
+// FromMillis converts milliseconds to the dataset's time unit.
+func (d *Dataset) FromMillis(ms int64) int64 {
+	return ms * int64(time.Millisecond) / int64(d.TimeUnit.Multiplier())
+}
+
+// Day is the UTC day [start, end) holding the Time value t, in the
+// dataset's time unit.
+func (d *Dataset) Day(t int64) (start, end int64) {
+	n := int64(24 * time.Hour / d.TimeUnit.Multiplier())
+	start = floorDiv(t, n) * n
+	return start, start + n
+}
+
 // Millis converts a Time value to milliseconds (floored).
 func (d *Dataset) Millis(t int64) int64 {
 	switch d.TimeUnit {

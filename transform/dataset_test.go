@@ -47,3 +47,21 @@ func TestDatasetPeriod(t *testing.T) {
 		t.Errorf("alias aggTrades is case-insensitive: %v, %v", d, err)
 	}
 }
+
+func TestDatasetUnits(t *testing.T) {
+	// 2024-02-29 13:00 UTC
+	const ms = 1709211600000
+	if got := TradesData.FromMillis(ms); got != ms*1000 {
+		t.Errorf("trades FromMillis %d", got)
+	}
+	if got := Klines.FromMillis(ms); got != ms {
+		t.Errorf("klines FromMillis %d", got)
+	}
+	start, end := TradesData.Day(ms*1000 + 7)
+	if start != 1709164800000000 || end != start+86_400_000_000 {
+		t.Errorf("trades Day [%d, %d)", start, end)
+	}
+	if start, end := Klines.Day(-1); start != -86_400_000 || end != 0 {
+		t.Errorf("Day before the epoch [%d, %d)", start, end)
+	}
+}
