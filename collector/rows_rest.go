@@ -74,13 +74,7 @@ func (r *Runner) restTail(ctx context.Context, t Task, rr *restRows, w *rowsWrit
 		if err != nil {
 			return err
 		}
-		n := rec.NumRows()
-		var last int64
-		if n > 0 {
-			last = rec.Column(w.key).(*array.Int64).Value(int(n) - 1)
-		}
-		err = w.add(rec)
-		rec.Release()
+		n, next, err := w.addPage(rec)
 		switch {
 		case errors.Is(err, errRowsDone):
 			return nil
@@ -89,8 +83,20 @@ func (r *Runner) restTail(ctx context.Context, t Task, rr *restRows, w *rowsWrit
 		case n < int64(rr.limit):
 			return nil // caught up with Binance
 		}
-		from = last + 1
+		from = next
 	}
+}
+
+// addPage hands a REST page to the writer and releases it; next is the id
+// after the page's last row (the next page's fromId). An empty page is
+// not handed over.
+func (w *rowsWriter) addPage(rec arrow.RecordBatch) (n, next int64, err error) {
+	defer rec.Release()
+	if n = rec.NumRows(); n == 0 {
+		return 0, 0, nil
+	}
+	next = rec.Column(w.key).(*array.Int64).Value(int(n)-1) + 1
+	return n, next, w.add(rec)
 }
 
 // firstID finds where the range starts. An endpoint that pages by time
@@ -117,18 +123,14 @@ func (r *Runner) firstID(ctx context.Context, t Task, rr *restRows, w *rowsWrite
 		if err != nil {
 			return 0, false, err
 		}
-		n := rec.NumRows()
-		if n == 0 {
-			rec.Release()
+		n, next, err := w.addPage(rec)
+		switch {
+		case n == 0:
 			continue
-		}
-		last := rec.Column(w.key).(*array.Int64).Value(int(n) - 1)
-		err = w.add(rec)
-		rec.Release()
-		if errors.Is(err, errRowsDone) {
+		case errors.Is(err, errRowsDone):
 			return 0, false, nil
 		}
-		return last + 1, err == nil, err
+		return next, err == nil, err
 	}
 	return 0, false, nil
 }
