@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -193,10 +194,12 @@ func (w *rowsWriter) startDay(key storage.Key) *dayWrite {
 }
 
 // streamDay writes the day's file from d.in, merged with the stored one.
-// A write that started finishes within finalFlushTimeout even when the
-// run is interrupted; what was sent by then is complete and validated.
+// The write lasts as long as its day's rows stream in (a busy day parses
+// for seconds to minutes), and a write that started finishes within
+// finalFlushTimeout of the run being interrupted; what was sent by then is
+// complete and validated.
 func (w *rowsWriter) streamDay(d *dayWrite) dayResult {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(w.ctx), finalFlushTimeout)
+	ctx, cancel := untilAfterCancel(w.ctx, finalFlushTimeout)
 	defer cancel()
 	ctx, storeDone := w.r.rowsStoreSpan(ctx, w.t, d.key.Path(), 0)
 	var out dayResult
@@ -309,3 +312,15 @@ func (c *chanReader) Next() bool {
 
 func (c *chanReader) RecordBatch() arrow.RecordBatch { return c.cur }
 func (c *chanReader) Record() arrow.RecordBatch      { return c.cur }
+
+// untilAfterCancel is a context that outlives parent's cancellation by
+// limit: unbounded while parent runs, ended limit after parent is
+// cancelled (or by the returned cancel).
+func untilAfterCancel(parent context.Context, limit time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(parent))
+	stop := context.AfterFunc(parent, func() {
+		timer := time.AfterFunc(limit, cancel)
+		context.AfterFunc(ctx, func() { timer.Stop() })
+	})
+	return ctx, func() { stop(); cancel() }
+}
