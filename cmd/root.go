@@ -129,11 +129,19 @@ func Execute() int {
 	// summary is printed. Restoring the default handlers then lets a second
 	// signal end the process at once (still no partial .parquet: files are
 	// only ever renamed into place complete).
+	// The deferred stop cancels ctx too: only a signal that arrives while
+	// the command runs is announced.
+	finished := make(chan struct{})
 	go func() {
-		<-ctx.Done()
+		select {
+		case <-ctx.Done():
+		case <-finished:
+			return
+		}
 		stop()
 		fmt.Fprintln(os.Stderr, "lakehouse: interrupted: finishing files in flight and flushing telemetry; signal again to exit at once")
 	}()
+	defer close(finished)
 	return Run(ctx, IO{Out: os.Stdout, Err: os.Stderr, Getenv: os.Getenv, Now: time.Now, SetMemoryLimit: debug.SetMemoryLimit}, os.Args[1:])
 }
 
