@@ -28,6 +28,8 @@ type collectOptions struct {
 	market      string
 	start, end  string
 	lookback    string
+	healWindow  string
+	heal        bool
 	output      string
 	concurrency int
 	apiURL      string
@@ -51,6 +53,9 @@ type collectPlan struct {
 	s3     storage.S3Config
 	apiURL string
 	source archiveSettings
+	// heal is how far before a series' newest candle collect refills
+	// holes (--heal-window; collector.HealAll with --heal, 0 off).
+	heal time.Duration
 }
 
 // NewCmdCollect builds `lakehouse collect`. runF replaces the run step in tests.
@@ -84,6 +89,8 @@ func NewCmdCollect(io IO, g *globalOptions, runF func(context.Context, *collectO
 	f.StringVar(&o.start, "start", "", "first candle to fetch, inclusive: date or RFC 3339, UTC (default: resume after the newest stored candle)")
 	f.StringVar(&o.end, "end", "", "end of the range, exclusive: date or RFC 3339, UTC (default: now)")
 	f.StringVar(&o.lookback, "lookback", "24h", "how far back to start when nothing is stored yet and --start is not given")
+	f.StringVar(&o.healWindow, "heal-window", "35d", "without --start, refill the candles an earlier run failed to store this far before a series' newest one (0: off)")
+	f.BoolVar(&o.heal, "heal", false, "refill every hole in the whole stored range of the selected series (a one-off repair; not with --start)")
 	f.StringVar(&o.output, "output", "./lakehouse-data", "lake root: a folder, file://PATH or s3://BUCKET/PREFIX")
 	f.IntVar(&o.concurrency, "concurrency", 4, "tasks (symbol x interval) run at once")
 	f.StringVar(&o.apiURL, "binance-api-url", "", "Binance REST base URL (default: Binance's production URL of the market)")
@@ -161,6 +168,9 @@ func (o *collectOptions) validate() (*collectPlan, error) {
 	if p.req.Lookback, err = parseDuration("lookback", o.lookback); err != nil {
 		return nil, usageError("%v", err)
 	}
+	if p.heal, err = o.healSetting(); err != nil {
+		return nil, err
+	}
 	if p.output, err = storage.ParseOutput(o.output); err != nil {
 		return nil, usageError("%v", err)
 	}
@@ -193,6 +203,24 @@ func (o *collectOptions) validate() (*collectPlan, error) {
 	return p, nil
 }
 
+// healSetting validates --heal and --heal-window.
+func (o *collectOptions) healSetting() (time.Duration, error) {
+	if o.heal {
+		if o.start != "" {
+			return 0, usageError("--heal repairs the whole stored range and --start re-collects a range of your choice: use one of them")
+		}
+		return collector.HealAll, nil
+	}
+	if w := strings.TrimSpace(o.healWindow); w == "0" || w == "off" {
+		return 0, nil
+	}
+	d, err := parseDuration("heal-window", o.healWindow)
+	if err != nil {
+		return 0, usageError("%v (0 turns healing off)", err)
+	}
+	return d, nil
+}
+
 func runCollect(ctx context.Context, o *collectOptions, p *collectPlan) error {
 	logger, err := o.global.logger(o.io.Err)
 	if err != nil {
@@ -215,7 +243,7 @@ func runCollect(ctx context.Context, o *collectOptions, p *collectPlan) error {
 	now := o.io.Now().UTC()
 	tasks := p.shard.Select(collector.Plan(p.req, now))
 	if o.dryRun {
-		plan := p.source.planTasks(ctx, sink, tasks, now)
+		plan := p.source.planTasks(ctx, sink, tasks, now, p.heal)
 		if err := printPlan(o.io.Out, o.summary, store.Location(), p, plan); err != nil {
 			return err
 		}
@@ -232,6 +260,7 @@ func runCollect(ctx context.Context, o *collectOptions, p *collectPlan) error {
 		Logger:      logger,
 		Now:         o.io.Now,
 		Concurrency: o.concurrency,
+		HealWindow:  p.heal,
 		Telemetry:   tel,
 		Source: lazySource(func() collector.Source {
 			return collector.InstrumentSource(collector.NewRESTSource(ctx, p.req.Market, p.apiURL, hc, p.req.Symbols[0]), tel)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/lakehouse-dev/lakehouse/collector"
@@ -23,15 +24,22 @@ type plannedTask struct {
 // planTasks resolves what would serve each task, for --dry-run, reading
 // the lake as the run would. Files that turn out to be missing fall back
 // when the run happens.
-func (s archiveSettings) planTasks(ctx context.Context, sink storage.Sink, tasks []collector.Task, now time.Time) []plannedTask {
+func (s archiveSettings) planTasks(ctx context.Context, sink storage.Sink, tasks []collector.Task, now time.Time, heal time.Duration) []plannedTask {
 	out := make([]plannedTask, len(tasks))
 	for i, t := range tasks {
 		pt := &out[i]
 		if pt.task, pt.err = collector.ResolveStart(ctx, sink, t); pt.err != nil {
 			continue
 		}
-		pt.segs = collector.PlanTask(pt.task, s.mode, now)
-		pt.err = collector.SkipStored(ctx, sink, pt.task, pt.segs)
+		if pt.task, pt.err = collector.ResolveHeal(ctx, sink, pt.task, heal); pt.err != nil {
+			continue
+		}
+		for _, h := range pt.task.Heal {
+			pt.segs = append(pt.segs, collector.PlanTask(pt.task.Narrowed(h.Start, h.End), s.mode, now)...)
+		}
+		segs := collector.PlanTask(pt.task, s.mode, now)
+		pt.err = collector.SkipStored(ctx, sink, pt.task, segs)
+		pt.segs = append(pt.segs, segs...)
 	}
 	return out
 }
@@ -55,6 +63,7 @@ type planTask struct {
 	End       string        `json:"end"`
 	StartFrom string        `json:"start_from"`
 	Files     []string      `json:"files"`
+	Heal      []planRange   `json:"heal,omitempty"` // holes of earlier runs refilled first
 	Segments  []planSegment `json:"segments"`
 	Error     string        `json:"error,omitempty"`
 }
@@ -69,12 +78,21 @@ func printPlan(w io.Writer, format, location string, p *collectPlan, planned []p
 		switch {
 		case pl.err != nil:
 			pt.Status, pt.Start, pt.Error = planFailed, "", oneLine(pl.err)
-		case t.Empty():
+		case t.Empty() && len(t.Heal) == 0:
 			pt.Status = planUpToDate
 		default:
-			for _, k := range t.Keys() {
-				pt.Files = append(pt.Files, k.Path())
+			for _, h := range t.Heal {
+				pt.Heal = append(pt.Heal, planRange{Start: ms(h.Start), End: ms(h.End)})
+				for _, k := range t.Narrowed(h.Start, h.End).Keys() {
+					pt.Files = append(pt.Files, k.Path())
+				}
 			}
+			if !t.Empty() {
+				for _, k := range t.Keys() {
+					pt.Files = append(pt.Files, k.Path())
+				}
+			}
+			pt.Files = slices.Compact(pt.Files)
 		}
 		plan = append(plan, pt)
 	}
@@ -94,6 +112,9 @@ func printPlan(w io.Writer, format, location string, p *collectPlan, planned []p
 			continue
 		}
 		fmt.Fprintf(w, "%s: source %s [%s, %s) from %s, %d file(s)\n", taskLabel(t.Dataset, t.Market, t.Symbol, t.Interval), t.Source, t.Start, t.End, t.StartFrom, len(t.Files))
+		for _, h := range t.Heal {
+			fmt.Fprintf(w, "    heal [%s, %s): not stored by an earlier run\n", h.Start, h.End)
+		}
 		printSegments(w, t.Segments)
 		for i, f := range t.Files {
 			if len(t.Files) > 6 && i == 3 {
@@ -115,6 +136,12 @@ func failedPlans(plan []plannedTask) int {
 		}
 	}
 	return n
+}
+
+// planRange is [start, end) in a --dry-run plan.
+type planRange struct {
+	Start string `json:"start"`
+	End   string `json:"end"`
 }
 
 // planSegment is one part of a task's range in a --dry-run plan and what

@@ -122,7 +122,7 @@ func (l s3Lake) rows(t *testing.T, key storage.Key) ([]transform.Kline, string) 
 		t.Fatalf("read %s: %v", key, err)
 	}
 	defer rec.Release()
-	return transform.Rows(rec), version
+	return transform.Rows(rec), version.Version
 }
 
 // buildLakehouse builds the CLI for tests that need a real process.

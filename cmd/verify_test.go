@@ -43,7 +43,7 @@ func rewrite(t *testing.T, dir string, k storage.Key, fn func([]transform.Kline)
 	rec.Release()
 	out := recordOf(rows)
 	defer out.Release()
-	if _, err := st.Write(context.Background(), k, out, storage.Precondition{}); err != nil {
+	if _, err := st.Write(context.Background(), k, out, nil, storage.Precondition{}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -99,7 +99,7 @@ func rewriteTrades(t *testing.T, dir string, k storage.Key, trades func([]transf
 	}
 	rec.Release()
 	defer out.Release()
-	if _, err := st.Write(ctx, k, out, storage.Precondition{}); err != nil {
+	if _, err := st.Write(ctx, k, out, nil, storage.Precondition{}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -32,11 +32,11 @@ type failingSink struct {
 	fail func(storage.Key) bool
 }
 
-func (s failingSink) Write(ctx context.Context, key storage.Key, rec arrow.RecordBatch, cond storage.Precondition) (storage.ObjectInfo, error) {
+func (s failingSink) Write(ctx context.Context, key storage.Key, rec arrow.RecordBatch, meta map[string]string, cond storage.Precondition) (storage.ObjectInfo, error) {
 	if s.fail(key) {
 		return storage.ObjectInfo{}, fmt.Errorf("write %s: %w", key.Path(), fs.ErrPermission)
 	}
-	return s.Sink.Write(ctx, key, rec, cond)
+	return s.Sink.Write(ctx, key, rec, meta, cond)
 }
 
 // instrumentedRun runs BTCUSDT and ETHUSDT 1h against the fake with one

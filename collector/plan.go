@@ -37,6 +37,10 @@ type Task struct {
 	// AfterKey, for datasets keyed by an id, is the newest id stored
 	// (resume): only rows with a greater key are new. 0 means none.
 	AfterKey int64
+	// Heal are holes an earlier run left in the stored range (candles
+	// neither stored nor confirmed missing at Binance), fetched before
+	// [Start, End), oldest first (ResolveHeal).
+	Heal []Range
 }
 
 func (t Task) String() string {
@@ -249,5 +253,34 @@ func resumeAfterKey(ctx context.Context, sink storage.Sink, t Task) (Task, error
 		t.Start, t.AfterKey, t.From = t.Data().Millis(fm.MaxTime), fm.MaxKey, FromResume
 		break
 	}
+	return t, nil
+}
+
+// HealAll as Runner.HealWindow heals the whole stored range (--heal).
+const HealAll time.Duration = -1
+
+// DefaultHealWindow is --heal-window's default.
+const DefaultHealWindow = 35 * 24 * time.Hour
+
+// ResolveHeal finds the holes of a resumed kline task's series within
+// window before its newest stored candle (from the start of the period the
+// window begins in; HealAll: everywhere) and puts them in t.Heal. It reads
+// footers, and the open times of a file only when its footer shows
+// candles missing between its first and last. Other tasks are returned as
+// they are.
+func ResolveHeal(ctx context.Context, sink storage.Sink, t Task, window time.Duration) (Task, error) {
+	if t.From != FromResume || window == 0 || t.Data() != transform.Klines {
+		return t, nil
+	}
+	from := int64(0)
+	if window > 0 {
+		newest := t.Interval.Floor(time.UnixMilli(t.Start - 1))
+		from, _ = t.Interval.PeriodBounds(newest - window.Milliseconds())
+	}
+	cv, err := KlineCoverage(ctx, sink, t.Series(), t.Interval, from, t.Start)
+	if err != nil {
+		return t, fmt.Errorf("find the holes of %s: %w", seriesName(t.Series()), err)
+	}
+	t.Heal = cv.Holes
 	return t, nil
 }

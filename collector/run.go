@@ -55,6 +55,11 @@ type Runner struct {
 	Now         func() time.Time
 	Concurrency int
 
+	// HealWindow is how far before the newest stored candle a task
+	// without --start looks for holes an earlier run left (--heal-window):
+	// 0 turns healing off, HealAll looks over the whole stored range.
+	HealWindow time.Duration
+
 	// REST serves the REST tail of datasets other than klines (their
 	// pages go straight into Arrow; klines use Source).
 	REST RESTEndpoint
@@ -108,6 +113,9 @@ func (r *Runner) runTask(ctx context.Context, t Task) (res TaskResult) {
 	// Where the series left off is read here, in the task, so that a bad
 	// file fails this task and no other.
 	t, startErr := ResolveStart(ctx, r.Sink, t)
+	if startErr == nil {
+		t, startErr = ResolveHeal(ctx, r.Sink, t, r.HealWindow)
+	}
 	res = TaskResult{Task: t, Status: StatusOK}
 	ctx, tt, endTask := r.instrumentTask(ctx, t)
 	defer func() {
@@ -124,7 +132,7 @@ func (r *Runner) runTask(ctx context.Context, t Task) (res TaskResult) {
 		res.Err = startErr
 		return res
 	}
-	if t.Empty() {
+	if t.Empty() && len(t.Heal) == 0 {
 		return res
 	}
 	if err := ctx.Err(); err != nil {
@@ -145,6 +153,9 @@ func (r *Runner) runTask(ctx context.Context, t Task) (res TaskResult) {
 	defer cancel()
 	flushErr := w.flush(fctx)
 	behindErr := w.wait()
+	if flushErr == nil && behindErr == nil {
+		flushErr = w.flushGaps(fctx)
+	}
 	slices.Sort(res.Files) // files written behind finish in any order
 	res.Rejected.Merge(&w.b.Rejected)
 	res.Err = errors.Join(fetchErr, flushErr, behindErr)
@@ -160,6 +171,8 @@ type taskWriter struct {
 	res       *TaskResult
 	b         *transform.Builder
 	nowMs     int64
+	lo, hi    int64 // the open times the current part of the range takes
+	gaps      gapTracker
 	period    string
 	periodEnd int64
 	pending   []arrow.RecordBatch // verified archive files of the period
@@ -176,13 +189,14 @@ type taskWriter struct {
 func (w *taskWriter) page(page []transform.RawKline) error {
 	defer w.tel.pageDone(w, w.tel.pageStart(w))
 	for _, k := range page {
-		if k.OpenTime < w.t.Start || k.OpenTime >= w.t.End {
+		if k.OpenTime < w.lo || k.OpenTime >= w.hi {
 			continue
 		}
 		if k.CloseTime >= w.nowMs {
 			w.res.OpenSkipped++ // still open: a later run stores it closed
 			continue
 		}
+		w.saw(k.OpenTime)
 		if w.period == "" || k.OpenTime >= w.periodEnd {
 			if err := w.flush(w.ctx); err != nil {
 				return err
@@ -251,10 +265,12 @@ func (w *taskWriter) wait() error {
 	return err
 }
 
-// writeJob is one period's candles on their way to its file.
+// writeJob is one period's candles on their way to its file, with the
+// gaps at Binance confirmed in the period.
 type writeJob struct {
-	key storage.Key
-	rec arrow.RecordBatch
+	key  storage.Key
+	rec  arrow.RecordBatch
+	gaps []storage.SourceGap
 }
 
 // take hands over the gathered candles; rec is nil when there are none.
@@ -266,7 +282,7 @@ func (w *taskWriter) take() (writeJob, error) {
 	if err != nil {
 		return writeJob{}, err
 	}
-	return writeJob{key: w.t.Series().Key(w.period), rec: rec}, nil
+	return writeJob{key: w.t.Series().Key(w.period), rec: rec, gaps: w.takeGaps(w.periodStart(), w.periodEnd)}, nil
 }
 
 // write merges job into its file and counts the result. inline says the
@@ -274,7 +290,7 @@ func (w *taskWriter) take() (writeJob, error) {
 func (w *taskWriter) write(ctx context.Context, job writeJob, inline bool) error {
 	defer job.rec.Release()
 	sctx, stored := w.tel.storeStart(ctx, job.key.Path(), job.rec.NumRows(), inline)
-	st, info, written, err := w.r.mergeWrite(sctx, job.key, job.rec)
+	st, info, written, err := w.r.mergeWrite(sctx, job.key, job.rec, job.gaps)
 	stored(err)
 	if err != nil {
 		return err
@@ -299,13 +315,18 @@ const finalFlushTimeout = 30 * time.Second
 // maxConflicts bounds re-merges when another writer keeps changing a file.
 const maxConflicts = 8
 
-// mergeWrite reads the stored file, merges rec into it and writes it back
-// conditionally; if another writer changed the file meanwhile it re-reads
-// and re-merges. Nothing is written when the file already holds rec.
-func (r *Runner) mergeWrite(ctx context.Context, key storage.Key, rec arrow.RecordBatch) (transform.MergeStats, storage.ObjectInfo, bool, error) {
+// mergeWrite reads the stored file, merges rec (and the confirmed gaps)
+// into it and writes it back conditionally; if another writer changed the
+// file meanwhile it re-reads and re-merges. Nothing is written when the
+// file already holds rec and gaps.
+func (r *Runner) mergeWrite(ctx context.Context, key storage.Key, rec arrow.RecordBatch, gaps []storage.SourceGap) (transform.MergeStats, storage.ObjectInfo, bool, error) {
+	iv, err := transform.ParseInterval(key.Interval)
+	if err != nil {
+		return transform.MergeStats{}, storage.ObjectInfo{}, false, err
+	}
 	for attempt := 0; ; attempt++ {
-		old, version, err := r.Sink.Read(ctx, key)
-		cond := storage.Precondition{IfMatch: version}
+		old, stored, err := r.Sink.Read(ctx, key)
+		cond := storage.Precondition{IfMatch: stored.Version}
 		switch {
 		case storage.IsNotExist(err):
 			cond = storage.Precondition{IfNoneMatch: true}
@@ -322,11 +343,16 @@ func (r *Runner) mergeWrite(ctx context.Context, key storage.Key, rec arrow.Reco
 		if err != nil {
 			return st, storage.ObjectInfo{}, false, err
 		}
-		if old != nil && st.Added == 0 && st.Replaced == 0 {
+		gapsEntry, err := mergeGaps(iv, stored.Meta, gaps, merged)
+		if err != nil {
+			merged.Release()
+			return st, storage.ObjectInfo{}, false, fmt.Errorf("stored file cannot be merged (left untouched): %s: %w", key.Path(), err)
+		}
+		if old != nil && st.Added == 0 && st.Replaced == 0 && gapsEntry == stored.Meta[storage.MetaSourceGaps] {
 			merged.Release()
 			return st, storage.ObjectInfo{}, false, nil
 		}
-		info, err := r.Sink.Write(ctx, key, merged, cond)
+		info, err := r.Sink.Write(ctx, key, merged, gapsMeta(gapsEntry), cond)
 		merged.Release()
 		if errors.Is(err, storage.ErrPrecondition) && attempt < maxConflicts {
 			r.Logger.Info("file changed by another writer, merging again", "file", key.Path())

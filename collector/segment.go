@@ -117,6 +117,9 @@ func closedBefore(iv transform.Interval, end, today int64) bool {
 
 // subTask is t narrowed to [start, end).
 func (t Task) subTask(start, end int64) Task {
-	t.Start, t.End = start, end
+	t.Start, t.End, t.Heal = start, end, nil
 	return t
 }
+
+// Narrowed is t narrowed to [start, end), without heal ranges.
+func (t Task) Narrowed(start, end int64) Task { return t.subTask(start, end) }

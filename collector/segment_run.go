@@ -5,30 +5,56 @@ import (
 	"errors"
 )
 
+// errRowsRejected marks a file some of whose rows were not stored.
+var errRowsRejected = errors.New("rows rejected")
+
 // fetchTask feeds w with the task's candles, segment by segment in time
 // order, so the period grouping and merge logic of taskWriter serve REST
-// pages and archive files alike.
+// pages and archive files alike: first the holes an earlier run left
+// (heal), then the task's range.
 func (r *Runner) fetchTask(ctx context.Context, t Task, w *taskWriter) error {
+	var errs []error
+	for _, h := range t.Heal {
+		if err := ctx.Err(); err != nil {
+			return errors.Join(append(errs, err)...)
+		}
+		// A hole lies between stored candles: the source's whole answer
+		// for it confirms what it lacks.
+		if err := r.fetchRange(ctx, t.subTask(h.Start, h.End), w, true, h.End); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if !t.Empty() {
+		if err := r.fetchRange(ctx, t, w, t.From == FromResume, -1); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// fetchRange serves [t.Start, t.End). storedBefore says a stored candle
+// precedes it; boundedAt, if not -1, is where stored candles follow it.
+func (r *Runner) fetchRange(ctx context.Context, t Task, w *taskWriter, storedBefore bool, boundedAt int64) error {
+	w.lo, w.hi = t.Start, t.End
 	mode := r.Mode
 	if r.Archive == nil {
 		mode = SourceAPI
 	}
 	if mode == SourceAPI || mode == "" {
-		w.res.Segments = []Segment{{Kind: SegmentAPI, Start: t.Start, End: t.End}}
-		return r.Source(t.Market).Fetch(ctx, t, w.page)
+		return r.runSegments(ctx, t, mode, []Segment{{Kind: SegmentAPI, Start: t.Start, End: t.End}}, w, storedBefore, boundedAt)
 	}
 	segs := PlanSegments(t, mode, r.Now())
 	if err := SkipStored(ctx, r.Sink, t, segs); err != nil {
 		return err
 	}
-	return r.runSegments(ctx, t, mode, segs, w)
+	return r.runSegments(ctx, t, mode, segs, w, storedBefore, boundedAt)
 }
 
 // runSegments serves segs in order. Archive files are downloaded ahead in
 // parallel; a missing monthly file is replaced by its daily files, a missing
 // daily file by REST (auto) or reported (archive). A failed file adds its
 // error and contributes nothing; the other segments go on.
-func (r *Runner) runSegments(ctx context.Context, t Task, mode SourceMode, segs []Segment, w *taskWriter) error {
+func (r *Runner) runSegments(ctx context.Context, t Task, mode SourceMode, segs []Segment, w *taskWriter, storedBefore bool, boundedAt int64) error {
 	pf := r.prefetch(ctx, t, segs)
 	defer pf.close()
 	var errs []error
@@ -36,25 +62,33 @@ func (r *Runner) runSegments(ctx context.Context, t Task, mode SourceMode, segs 
 		if err := ctx.Err(); err != nil {
 			return errors.Join(append(errs, err)...)
 		}
+		w.beginSegment(s.Start, storedBefore && s.Start == t.Start)
 		switch s.Kind {
-		case SegmentStored, SegmentUnpublished:
+		case SegmentStored:
 			w.res.Segments = append(w.res.Segments, s)
+			w.gaps.expect, w.gaps.known = s.End, true
+		case SegmentUnpublished:
+			w.res.Segments = append(w.res.Segments, s)
+			w.gaps.known = false
 		case SegmentAPI:
 			w.res.Segments = append(w.res.Segments, s)
-			if err := r.Source(t.Market).Fetch(ctx, t.subTask(s.Start, s.End), w.page); err != nil {
+			err := r.Source(t.Market).Fetch(ctx, t.subTask(s.Start, s.End), w.page)
+			if err != nil {
 				errs = append(errs, err)
 			}
+			w.endSegment(s.End, err, s.End == boundedAt)
 		default:
 			fb, err := pf.wait(ctx, i)
 			switch {
 			case err != nil:
 				errs = append(errs, err)
 			case errors.Is(fb.err, errNotPublished):
-				if err := r.runSegments(ctx, t, mode, r.fallback(t, mode, s), w); err != nil {
+				if err := r.runSegments(ctx, t, mode, r.fallback(t, mode, s), w, storedBefore && s.Start == t.Start, boundedAt); err != nil {
 					errs = append(errs, err)
 				}
 			case fb.err != nil:
 				errs = append(errs, fb.err)
+				w.endSegment(s.End, fb.err, false)
 			default:
 				w.res.Segments = append(w.res.Segments, s)
 				if err := w.addFile(fb, s.End); err != nil {
@@ -88,6 +122,17 @@ func (r *Runner) fallback(t Task, mode SourceMode, s Segment) []Segment {
 func (w *taskWriter) addFile(fb fileBatch, end int64) error {
 	w.res.Rejected.Merge(&fb.rejected)
 	w.res.OpenSkipped += fb.stats.openSkipped
+	// The file is Binance's whole record of its period: the candles it
+	// lacks are confirmed gaps, unless some were rejected (those are not
+	// Binance's gaps, only not storable).
+	var rejected error
+	if fb.rejected.Total() > 0 {
+		rejected = errRowsRejected
+	}
+	if rejected == nil {
+		w.sawBatch(fb.rec)
+	}
+	w.endSegment(end, rejected, true)
 	if fb.rec.NumRows() == 0 {
 		fb.rec.Release()
 		return nil

@@ -38,16 +38,16 @@ const (
 	opList  = "list"
 )
 
-func (s *InstrumentedSink) Read(ctx context.Context, key Key) (arrow.RecordBatch, string, error) {
+func (s *InstrumentedSink) Read(ctx context.Context, key Key) (arrow.RecordBatch, Stored, error) {
 	start := time.Now()
-	rec, version, err := s.next.Read(ctx, key)
+	rec, st, err := s.next.Read(ctx, key)
 	s.record(ctx, opRead, start, 0, err)
-	return rec, version, err
+	return rec, st, err
 }
 
-func (s *InstrumentedSink) Write(ctx context.Context, key Key, rec arrow.RecordBatch, cond Precondition) (ObjectInfo, error) {
+func (s *InstrumentedSink) Write(ctx context.Context, key Key, rec arrow.RecordBatch, meta map[string]string, cond Precondition) (ObjectInfo, error) {
 	start := time.Now()
-	info, err := s.next.Write(ctx, key, rec, cond)
+	info, err := s.next.Write(ctx, key, rec, meta, cond)
 	size := int64(0)
 	if err == nil {
 		size = info.Size

@@ -103,7 +103,7 @@ func TestMinuteAndMonthlyOnCaseInsensitiveFolder(t *testing.T) {
 		monthly: {Dataset: "klines", Market: "spot", Interval: "1M", Symbol: "BTCUSDT", Period: "2024"},
 	}
 	for rec, k := range keys {
-		if _, err := store.Write(ctx, k, rec, storage.Precondition{IfNoneMatch: true}); err != nil {
+		if _, err := store.Write(ctx, k, rec, nil, storage.Precondition{IfNoneMatch: true}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -146,7 +146,7 @@ func TestLegacyMonthlyFolder(t *testing.T) {
 			mo := storage.Key{Dataset: "klines", Market: "spot", Interval: "1M", Symbol: "BTCUSDT", Period: "2024"}
 			store := storage.NewStore(local, mem, storage.WriteOptions{})
 			for k, rec := range map[storage.Key]arrow.RecordBatch{mKey: minute, mo: monthly} {
-				if _, err := store.Write(ctx, k, rec, storage.Precondition{IfNoneMatch: true}); err != nil {
+				if _, err := store.Write(ctx, k, rec, nil, storage.Precondition{IfNoneMatch: true}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -164,7 +164,7 @@ func TestLegacyMonthlyFolder(t *testing.T) {
 			if !errors.Is(err, storage.ErrLegacyLayout) || !strings.Contains(err.Error(), legacyFolder+"/symbol=BTCUSDT") {
 				t.Fatalf("list of the monthly series: %v, want ErrLegacyLayout naming the folder", err)
 			}
-			if _, err := store.Write(ctx, mo, monthly, storage.Precondition{IfNoneMatch: true}); !errors.Is(err, storage.ErrLegacyLayout) {
+			if _, err := store.Write(ctx, mo, monthly, nil, storage.Precondition{IfNoneMatch: true}); !errors.Is(err, storage.ErrLegacyLayout) {
 				t.Fatalf("write beside the legacy folder: %v", err)
 			}
 			if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(mo.Path()))); !errors.Is(err, os.ErrNotExist) {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -93,7 +95,7 @@ func writerProps(opts WriteOptions, rowGroupRows int64, extra ...parquet.WriterP
 	}, extra...)...), nil
 }
 
-func writeParquet(w io.Writer, rec arrow.RecordBatch, opts WriteOptions) error {
+func writeParquet(w io.Writer, rec arrow.RecordBatch, meta map[string]string, opts WriteOptions) error {
 	props, err := writerProps(opts, maxRowGroup)
 	if err != nil {
 		return err
@@ -108,6 +110,14 @@ func writeParquet(w io.Writer, rec arrow.RecordBatch, opts WriteOptions) error {
 	if err := fw.AppendKeyValueMetadata(MetaProducer, opts.Producer); err != nil {
 		return err
 	}
+	for _, k := range slices.Sorted(maps.Keys(meta)) {
+		if k == MetaSchemaVersion || k == MetaProducer || meta[k] == "" {
+			continue
+		}
+		if err := fw.AppendKeyValueMetadata(k, meta[k]); err != nil {
+			return err
+		}
+	}
 	if err := fw.Write(rec); err != nil {
 		fw.Close()
 		return err
@@ -115,13 +125,24 @@ func writeParquet(w io.Writer, rec arrow.RecordBatch, opts WriteOptions) error {
 	return fw.Close()
 }
 
-// readParquet reads a whole file into one record batch of schema want.
-func readParquet(ctx context.Context, obj Object, mem memory.Allocator, want *arrow.Schema) (arrow.RecordBatch, error) {
+// readParquet reads a whole file into one record batch of schema want,
+// and its key-value metadata.
+func readParquet(ctx context.Context, obj Object, mem memory.Allocator, want *arrow.Schema) (arrow.RecordBatch, map[string]string, error) {
 	pf, err := file.NewParquetReader(io.NewSectionReader(obj, 0, obj.Size()), file.WithReadProps(parquet.NewReaderProperties(mem)))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer pf.Close()
+	meta := map[string]string{}
+	kv := pf.MetaData().KeyValueMetadata()
+	for i, k := range kv.Keys() {
+		meta[k] = kv.Values()[i]
+	}
+	rec, err := readRecords(ctx, pf, mem, want)
+	return rec, meta, err
+}
+
+func readRecords(ctx context.Context, pf *file.Reader, mem memory.Allocator, want *arrow.Schema) (arrow.RecordBatch, error) {
 	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: pf.NumRows() + 1}, mem)
 	if err != nil {
 		return nil, err

@@ -37,7 +37,7 @@ func TestS3LegacyMonthlyFolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := storage.NewStore(local, mem, storage.WriteOptions{}).Write(ctx, mo, monthly, storage.Precondition{}); err != nil {
+	if _, err := storage.NewStore(local, mem, storage.WriteOptions{}).Write(ctx, mo, monthly, nil, storage.Precondition{}); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(mo.Path())))

@@ -44,11 +44,11 @@ func TestReadParquetKeepsPreconditionError(t *testing.T) {
 	b.Release()
 	defer rec.Release()
 	var buf bytes.Buffer
-	if err := writeParquet(&buf, rec, WriteOptions{}); err != nil {
+	if err := writeParquet(&buf, rec, nil, WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	obj := &replacedObject{data: buf.Bytes(), footer: int64(buf.Len()) - 4096}
-	got, err := readParquet(context.Background(), obj, mem, transform.Schema)
+	got, _, err := readParquet(context.Background(), obj, mem, transform.Schema)
 	if got != nil {
 		got.Release()
 	}

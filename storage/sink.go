@@ -17,11 +17,12 @@ import (
 // Sink reads and writes record batches of any dataset by key. It knows nothing of
 // how batches are merged; that is transform's job.
 type Sink interface {
-	// Read returns the stored batch and its version; errors wrap
-	// ErrNotExist when there is no file.
-	Read(ctx context.Context, key Key) (arrow.RecordBatch, string, error)
-	// Write stores rec under key, atomically, if cond holds (ErrPrecondition otherwise).
-	Write(ctx context.Context, key Key, rec arrow.RecordBatch, cond Precondition) (ObjectInfo, error)
+	// Read returns the stored batch, its version and key-value metadata;
+	// errors wrap ErrNotExist when there is no file.
+	Read(ctx context.Context, key Key) (arrow.RecordBatch, Stored, error)
+	// Write stores rec under key with meta added to the file's key-value
+	// metadata, atomically, if cond holds (ErrPrecondition otherwise).
+	Write(ctx context.Context, key Key, rec arrow.RecordBatch, meta map[string]string, cond Precondition) (ObjectInfo, error)
 	// Meta reads only the footer of a stored file.
 	Meta(ctx context.Context, key Key) (FileMeta, error)
 	// WriteStream writes one file from batches handed over one by one, for
@@ -34,6 +35,12 @@ type Sink interface {
 	// Backend names where the data lives ("file", "s3").
 	Backend() string
 	Close() error
+}
+
+// Stored is what Read says of a file beside its rows.
+type Stored struct {
+	Version string            // for Precondition.IfMatch
+	Meta    map[string]string // the file's key-value metadata
 }
 
 // Store is the Sink over any Backend.
@@ -63,27 +70,27 @@ func (s *Store) Location() string { return s.backend.Location() }
 
 func (s *Store) Close() error { return s.backend.Close() }
 
-func (s *Store) Read(ctx context.Context, key Key) (arrow.RecordBatch, string, error) {
+func (s *Store) Read(ctx context.Context, key Key) (arrow.RecordBatch, Stored, error) {
 	if err := s.checkLegacy(ctx, key.Series()); err != nil {
-		return nil, "", err
+		return nil, Stored{}, err
 	}
 	d, err := key.dataset()
 	if err != nil {
-		return nil, "", err
+		return nil, Stored{}, err
 	}
 	obj, err := s.backend.Open(ctx, key.Path())
 	if err != nil {
-		return nil, "", err
+		return nil, Stored{}, err
 	}
 	defer obj.Close()
-	rec, err := readParquet(ctx, obj, s.mem, d.Schema(key.Market))
+	rec, meta, err := readParquet(ctx, obj, s.mem, d.Schema(key.Market))
 	if err != nil {
-		return nil, "", fmt.Errorf("read %s: %w", key, err)
+		return nil, Stored{}, fmt.Errorf("read %s: %w", key, err)
 	}
-	return rec, obj.Version(), nil
+	return rec, Stored{Version: obj.Version(), Meta: meta}, nil
 }
 
-func (s *Store) Write(ctx context.Context, key Key, rec arrow.RecordBatch, cond Precondition) (ObjectInfo, error) {
+func (s *Store) Write(ctx context.Context, key Key, rec arrow.RecordBatch, meta map[string]string, cond Precondition) (ObjectInfo, error) {
 	if err := s.checkLegacy(ctx, key.Series()); err != nil {
 		return ObjectInfo{}, err
 	}
@@ -95,7 +102,7 @@ func (s *Store) Write(ctx context.Context, key Key, rec arrow.RecordBatch, cond 
 		return ObjectInfo{}, fmt.Errorf("write %s: %w: columns %s", key, ErrSchema, fieldNames(rec.Schema()))
 	}
 	return s.backend.Put(ctx, key.Path(), func(w io.Writer) error {
-		return writeParquet(w, rec, s.opts)
+		return writeParquet(w, rec, meta, s.opts)
 	}, cond)
 }
 

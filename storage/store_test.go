@@ -38,7 +38,7 @@ func TestStoreRoundTripAndFooter(t *testing.T) {
 	if _, _, err := store.Read(ctx, key); !storage.IsNotExist(err) {
 		t.Fatalf("read before write: %v", err)
 	}
-	info, err := store.Write(ctx, key, rec, storage.Precondition{IfNoneMatch: true})
+	info, err := store.Write(ctx, key, rec, nil, storage.Precondition{IfNoneMatch: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestStoreRoundTripAndFooter(t *testing.T) {
 	if fi, err := os.Stat(path); err != nil || fi.Size() != info.Size {
 		t.Fatalf("file %s: %v (size %d vs %d)", path, err, fi.Size(), info.Size)
 	}
-	got, version, err := store.Read(ctx, key)
+	got, stored, err := store.Read(ctx, key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func TestStoreRoundTripAndFooter(t *testing.T) {
 		t.Fatal(err)
 	}
 	if fm.Rows != 3000 || !fm.HasStats || fm.MinKey != t0 || fm.MaxKey != t0+2999*60000 ||
-		fm.SchemaVersion != transform.SchemaVersion || fm.Producer != "lakehouse test" || fm.Version != version {
+		fm.SchemaVersion != transform.SchemaVersion || fm.Producer != "lakehouse test" || fm.Version != stored.Version {
 		t.Fatalf("footer %+v", fm)
 	}
 	keys, err := store.List(ctx, key.Series())

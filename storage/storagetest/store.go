@@ -46,8 +46,8 @@ func klines(t *testing.T, mem memory.Allocator, from, to int64) arrow.RecordBatc
 // mergeWrite is collect's read-merge-conditional-write loop in miniature.
 func mergeWrite(ctx context.Context, s *storage.Store, mem memory.Allocator, key storage.Key, rec arrow.RecordBatch) error {
 	for attempt := 0; attempt < 100; attempt++ {
-		old, version, err := s.Read(ctx, key)
-		cond := storage.Precondition{IfMatch: version}
+		old, stored, err := s.Read(ctx, key)
+		cond := storage.Precondition{IfMatch: stored.Version}
 		switch {
 		case storage.IsNotExist(err):
 			cond = storage.Precondition{IfNoneMatch: true}
@@ -63,7 +63,7 @@ func mergeWrite(ctx context.Context, s *storage.Store, mem memory.Allocator, key
 		if err != nil {
 			return err
 		}
-		_, err = s.Write(ctx, key, merged, cond)
+		_, err = s.Write(ctx, key, merged, nil, cond)
 		merged.Release()
 		if !errors.Is(err, storage.ErrPrecondition) {
 			return err
