@@ -19,6 +19,7 @@ type archiveRun struct {
 	clock   time.Time // data clock of the run; zero = the package's now
 	keepRaw bool
 	sink    storage.Sink // nil = the env's store
+	heal    time.Duration // Runner.HealWindow
 }
 
 // newArchiveEnv is newEnv with the fake's data clock at clock.
@@ -52,7 +53,7 @@ func (e *env) runArchive(t testing.TB, ctx context.Context, ar archiveRun) []col
 	r := &collector.Runner{
 		Sink: sink, Mem: e.mem, Now: func() time.Time { return clock }, Concurrency: 2,
 		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Archive: archive, Mode: ar.mode, DownloadConcurrency: 4,
+		Archive: archive, Mode: ar.mode, DownloadConcurrency: 4, HealWindow: ar.heal,
 		Source: func(m collector.Market) collector.Source {
 			if rest == nil { // built on first use, as the CLI does: archive-only runs make no REST call
 				rest = collector.NewRESTSource(ctx, m, e.fake.URL(), collector.NewHTTPClient(collector.ClientOptions{Retry: fastRetry}), ar.req.Symbols[0])
