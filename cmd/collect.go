@@ -14,6 +14,7 @@ import (
 
 	"github.com/lakehouse-dev/lakehouse/collector"
 	"github.com/lakehouse-dev/lakehouse/storage"
+	"github.com/lakehouse-dev/lakehouse/telemetry"
 	"github.com/lakehouse-dev/lakehouse/transform"
 )
 
@@ -203,6 +204,19 @@ func (o *collectOptions) validate() (*collectPlan, error) {
 	return p, nil
 }
 
+// exchangeClock is the run's clock (issue 16): the earlier of the local
+// time and Binance's, learnt from every response, exported as the skew
+// gauge and warned about once when the two differ by more than a second.
+func exchangeClock(local func() time.Time, tel *telemetry.Telemetry, logger *slog.Logger, m collector.Market) *collector.ExchangeClock {
+	clock := collector.NewExchangeClock(local)
+	clock.OnSkew(func(d time.Duration) { tel.Metrics.SetClockSkew(string(m), d.Seconds()) }, func(d time.Duration) {
+		logger.Warn("the local clock and Binance's differ by more than 1s; a candle counts as closed by the earlier of the two",
+			"market", string(m), "local_minus_binance", d.Round(time.Millisecond).String())
+	})
+	tel.Metrics.SetClock(clock.Now)
+	return clock
+}
+
 // healSetting validates --heal and --heal-window.
 func (o *collectOptions) healSetting() (time.Duration, error) {
 	if o.heal {
@@ -253,12 +267,13 @@ func runCollect(ctx context.Context, o *collectOptions, p *collectPlan) error {
 		return nil
 	}
 
-	hc := collector.NewHTTPClient(instrumentClient(collector.ClientOptions{Window: o.weightWindow}, tel, p.req.Market, "api"))
+	clock := exchangeClock(o.io.Now, tel, logger, p.req.Market)
+	hc := collector.NewHTTPClient(instrumentClient(collector.ClientOptions{Window: o.weightWindow, Clock: clock}, tel, p.req.Market, "api"))
 	runner := &collector.Runner{
 		Sink:        sink,
 		Mem:         memory.DefaultAllocator,
 		Logger:      logger,
-		Now:         o.io.Now,
+		Now:         clock.Now,
 		Concurrency: o.concurrency,
 		HealWindow:  p.heal,
 		Telemetry:   tel,
@@ -267,7 +282,7 @@ func runCollect(ctx context.Context, o *collectOptions, p *collectPlan) error {
 		}),
 	}
 	runner.REST = collector.RESTEndpoint{BaseURL: p.apiURL, Client: hc.Client}
-	p.source.attach(runner, store, instrumentClient(collector.ClientOptions{}, tel, p.req.Market, "archive"))
+	p.source.attach(runner, store, instrumentClient(collector.ClientOptions{Clock: clock}, tel, p.req.Market, "archive"))
 	logger.Info("collect starting", "market", p.req.Market, "tasks", len(tasks), "output", store.Location())
 	started := time.Now()
 	var progress *taskProgress

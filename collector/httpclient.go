@@ -16,6 +16,8 @@ type ClientOptions struct {
 	Wrap func(http.RoundTripper) http.RoundTripper
 	// Base is the innermost transport; default a clone of http.DefaultTransport.
 	Base http.RoundTripper
+	// Clock, if set, learns the exchange's time from every response.
+	Clock *ExchangeClock
 }
 
 // HTTPClient is the http.Client handed to go-binance: retries outermost,
@@ -98,6 +100,9 @@ func (o ClientOptions) transport() http.RoundTripper {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConnsPerHost = 32
 		base = t
+	}
+	if o.Clock != nil {
+		base = &clockTransport{next: base, clock: o.Clock}
 	}
 	if o.Wrap != nil {
 		base = o.Wrap(base)

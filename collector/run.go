@@ -188,6 +188,9 @@ type taskWriter struct {
 
 func (w *taskWriter) page(page []transform.RawKline) error {
 	defer w.tel.pageDone(w, w.tel.pageStart(w))
+	// Closed by now on both clocks: Runner.Now has learnt the exchange's
+	// time from this very page's response.
+	w.nowMs = w.r.Now().UnixMilli()
 	for _, k := range page {
 		if k.OpenTime < w.lo || k.OpenTime >= w.hi {
 			continue

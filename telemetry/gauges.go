@@ -20,6 +20,7 @@ type gaugeState struct {
 
 	mu        sync.Mutex
 	freshness map[SeriesID]*freshEntry
+	skew      map[string]float64 // by market: local minus exchange clock, seconds
 }
 
 type freshEntry struct {
@@ -28,12 +29,13 @@ type freshEntry struct {
 }
 
 func registerGauges(m metric.Meter) (*gaugeState, error) {
-	g := &gaugeState{now: time.Now, freshness: map[SeriesID]*freshEntry{}}
+	g := &gaugeState{now: time.Now, freshness: map[SeriesID]*freshEntry{}, skew: map[string]float64{}}
 	mem, err1 := m.Int64ObservableGauge(MemoryUsage, metric.WithUnit("By"), metric.WithDescription("Memory the Go runtime holds from the OS (excluding released pages)."))
 	conns, err2 := m.Int64ObservableGauge(ActiveConnections, metric.WithUnit("{connection}"), metric.WithDescription("Open TCP connections to Binance."))
 	active, err3 := m.Int64ObservableGauge(WorkflowsActive, metric.WithUnit("{workflow}"), metric.WithDescription("Workflow runs in progress."))
 	fresh, err4 := m.Float64ObservableGauge(DataFreshness, metric.WithUnit("s"), metric.WithDescription("Seconds since the close of the newest stored candle (the time of the newest stored row for datasets without intervals), per series."))
-	for _, err := range []error{err1, err2, err3, err4} {
+	skew, err5 := m.Float64ObservableGauge(ClockSkew, metric.WithUnit("s"), metric.WithDescription("Local clock minus Binance's clock (from the responses' Date headers), per market; positive: the local clock is ahead."))
+	for _, err := range []error{err1, err2, err3, err4, err5} {
 		if err != nil {
 			return nil, err
 		}
@@ -52,8 +54,11 @@ func registerGauges(m metric.Meter) (*gaugeState, error) {
 		for _, e := range g.freshness {
 			o.ObserveFloat64(fresh, float64(now-e.storedMs)/1000, e.opt)
 		}
+		for market, v := range g.skew {
+			o.ObserveFloat64(skew, v, metric.WithAttributes(attribute.String("market", market)))
+		}
 		return nil
-	}, mem, conns, active, fresh)
+	}, mem, conns, active, fresh, skew)
 	return g, err
 }
 
@@ -79,11 +84,22 @@ func (m *Metrics) SetFreshness(id SeriesID, storedMs int64) {
 	e.storedMs = max(e.storedMs, storedMs)
 }
 
-// SetClock replaces the clock of the freshness gauge (tests).
+// SetClock replaces the clock of the freshness gauge: collect hands its
+// exchange clock, so freshness is measured on Binance's time.
 func (m *Metrics) SetClock(now func() time.Time) {
 	if m != nil && now != nil {
 		m.gauges.mu.Lock()
 		m.gauges.now = now
 		m.gauges.mu.Unlock()
 	}
+}
+
+// SetClockSkew records local minus exchange time for a market (seconds).
+func (m *Metrics) SetClockSkew(market string, seconds float64) {
+	if m == nil {
+		return
+	}
+	m.gauges.mu.Lock()
+	defer m.gauges.mu.Unlock()
+	m.gauges.skew[market] = seconds
 }

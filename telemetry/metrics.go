@@ -31,6 +31,8 @@ const (
 	SymbolsProcessed         = "crypto_symbols_processed_total"
 	MemoryUsage              = "crypto_system_memory_usage_bytes"
 	ActiveConnections        = "crypto_active_connections"
+	// ClockSkew is issue 16's gauge beside SPEC section 5's instruments.
+	ClockSkew = "crypto_clock_skew_seconds"
 )
 
 // ScopeName is the instrumentation scope of every instrument and span.

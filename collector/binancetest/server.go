@@ -113,6 +113,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.serveDebugStats(w, r) // read-only, outside the pipeline
 		return
 	}
+	// The exchange's clock, as Binance's responses carry it (whole seconds).
+	w.Header().Set("Date", s.cfg.now().UTC().Format(http.TimeFormat))
 	sw := &statusWriter{ResponseWriter: w, srv: s}
 	defer sw.finish()
 	if !s.passGates(r) {
