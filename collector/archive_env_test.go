@@ -18,7 +18,7 @@ type archiveRun struct {
 	mode    collector.SourceMode
 	clock   time.Time // data clock of the run; zero = the package's now
 	keepRaw bool
-	sink    storage.Sink // nil = the env's store
+	sink    storage.Sink  // nil = the env's store
 	heal    time.Duration // Runner.HealWindow
 }
 
