@@ -56,8 +56,11 @@ func NewCmdVerify(io IO, g *globalOptions) *cobra.Command {
 		Long: `verify reads the stored Parquet files (footers first, then data) and reports per
 market/interval/symbol: schema version mismatch, unsorted rows, duplicate open_time,
 OHLC violations, close_time != open_time + interval - 1ms, gaps against the interval
-grid (weeks on Mondays, months on the 1st) and files that cannot be read. Gaps are
-reported, never filled: Binance has maintenance gaps of its own.
+grid (weeks on Mondays, months on the 1st) and files that cannot be read. Each gap is
+labelled: "gap at Binance (confirmed <when>)" when collect found Binance has no
+candles there (recorded in the files' metadata; kind binance_gap, reported but not
+a problem), or "missing (not fetched yet)" (kind gap), which the next collect run
+without --start refills (--heal for older holes). Gaps are never fabricated.
 
 trades and agg_trades: unique sorted ids, contiguous ids (each gap with its id and
 time range; Binance's futures trade ids skip values of their own, reported too),
@@ -65,7 +68,7 @@ times in order, rows in the file of their day, and for agg_trades the chain
 first_trade_id = previous last_trade_id + 1. Cross-checks where both are stored:
 every minute of trades against its 1m kline (open, high, low, close and trade count
 exactly, volumes within 1e-9 relative), every aggregate against its trades.
-Exit 1 if anything is found.`,
+Exit 1 if anything but Binance's confirmed gaps is found.`,
 		Example: `  lakehouse verify
   lakehouse verify --market spot --symbols BTCUSDT --timeframes 1m --start 2024-01-01 --format json`,
 		Args: cobra.NoArgs,
@@ -113,7 +116,7 @@ func (o *verifyOptions) run(ctx context.Context) error {
 	problems := 0
 	for _, s := range cat.series {
 		vs := verifyOne(ctx, cat.store, s, cat.keys[s], from, to, cat.keys)
-		problems += len(vs.Problems)
+		problems += countProblems(vs.Problems)
 		report = append(report, vs)
 	}
 	for _, l := range cat.legacy {
@@ -142,7 +145,16 @@ func verifyOne(ctx context.Context, store *storage.Store, s storage.Series, keys
 		vs.Problems = append(vs.Problems, verifyProblem{Kind: "unknown_dataset", File: s.Dir(), Detail: err.Error()})
 		return vs
 	}
-	add := func(p transform.Problem, k storage.Key) { vs.Problems = append(vs.Problems, problemOf(d, k, p)) }
+	var confirmed []storage.SourceGap // Binance's gaps recorded in the footers read so far
+	add := func(p transform.Problem, k storage.Key) {
+		if p.Kind == transform.ProblemGap && d.Intervals {
+			for _, part := range labelGap(p, confirmed, transform.Interval(s.Interval)) {
+				vs.Problems = append(vs.Problems, problemOf(d, k, part))
+			}
+			return
+		}
+		vs.Problems = append(vs.Problems, problemOf(d, k, p))
+	}
 	scope := transform.CheckScope{Market: s.Market, From: from, To: to}
 	if d.Intervals {
 		iv, err := transform.ParseInterval(s.Interval)
@@ -172,6 +184,11 @@ func verifyOne(ctx context.Context, store *storage.Store, s storage.Series, keys
 		if err != nil {
 			add(transform.Problem{Kind: readProblem(err), Detail: err.Error()}, k)
 			continue
+		}
+		if gaps, err := storage.ParseSourceGaps(fm.Meta); err != nil {
+			add(transform.Problem{Kind: "metadata", Detail: err.Error()}, k)
+		} else {
+			confirmed = storage.MergeSourceGaps(append(confirmed, gaps...))
 		}
 		if fm.SchemaVersion != transform.SchemaVersion {
 			add(transform.Problem{Kind: "schema_version", Detail: fmt.Sprintf("schema version %q, this lakehouse writes %q", fm.SchemaVersion, transform.SchemaVersion)}, k)
@@ -207,6 +224,52 @@ func verifyOne(ctx context.Context, store *storage.Store, s storage.Series, keys
 		vs.First, vs.Last = ms(first), ms(last)
 	}
 	return vs
+}
+
+// ProblemSourceGap is a gap Binance confirmed (recorded by collect in the
+// files' metadata): reported, but not a problem of the lake.
+const ProblemSourceGap = "binance_gap"
+
+// labelGap splits a gap between stored candles into the parts Binance
+// confirmed empty ("gap at Binance (confirmed <when>)", kind binance_gap)
+// and the parts not fetched yet ("missing (not fetched yet)", kind gap).
+func labelGap(p transform.Problem, confirmed []storage.SourceGap, iv transform.Interval) []transform.Problem {
+	var out []transform.Problem
+	part := func(from, to int64, g *storage.SourceGap) {
+		if from >= to {
+			return
+		}
+		q := transform.Problem{Kind: transform.ProblemGap, OpenTime: from, Until: to}
+		n := countCandles(iv, from, to)
+		if g != nil {
+			q.Kind = ProblemSourceGap
+			q.Detail = fmt.Sprintf("gap at Binance (confirmed %s): %d %s candles Binance does not have", g.Confirmed.UTC().Format(time.RFC3339), n, iv)
+		} else {
+			q.Detail = fmt.Sprintf("missing (not fetched yet): %d %s candles; a collect run without --start refills it (--heal for holes older than --heal-window)", n, iv)
+		}
+		out = append(out, q)
+	}
+	at := p.OpenTime
+	for i := range confirmed {
+		g := &confirmed[i]
+		if g.To <= at || g.From >= p.Until {
+			continue
+		}
+		part(at, max(at, g.From), nil)
+		part(max(at, g.From), min(g.To, p.Until), g)
+		at = min(g.To, p.Until)
+	}
+	part(at, p.Until, nil)
+	return out
+}
+
+// countCandles is the number of candles of iv opening in [from, to).
+func countCandles(iv transform.Interval, from, to int64) int {
+	n := 0
+	for t := from; t < to && n < 10_000_000; t = iv.Next(t) {
+		n++
+	}
+	return n
 }
 
 // verifiedFile is what streaming one file found.
@@ -298,8 +361,10 @@ func printVerify(w io.Writer, format, location string, report []verifySeries, pr
 	}
 	for _, s := range report {
 		state := "OK"
-		if len(s.Problems) > 0 {
-			state = fmt.Sprintf("%d PROBLEMS", len(s.Problems))
+		if n := countProblems(s.Problems); n > 0 {
+			state = fmt.Sprintf("%d PROBLEMS", n)
+		} else if len(s.Problems) > 0 {
+			state = fmt.Sprintf("OK (%d gaps at Binance)", len(s.Problems))
 		}
 		fmt.Fprintf(w, "%s: %s, %d files, %d rows, %s .. %s\n", seriesLabel(s.Dataset, s.Market, s.Interval, s.Symbol), state, s.Files, s.Rows, dash(s.First), dash(s.Last))
 		for _, p := range s.Problems {
@@ -318,6 +383,18 @@ func printVerify(w io.Writer, format, location string, report []verifySeries, pr
 	}
 	fmt.Fprintf(w, "%d series checked in %s, %d problems\n", len(report), location, problems)
 	return nil
+}
+
+// countProblems counts the problems of the lake: all but Binance's own
+// confirmed gaps.
+func countProblems(ps []verifyProblem) int {
+	n := 0
+	for _, p := range ps {
+		if p.Kind != ProblemSourceGap {
+			n++
+		}
+	}
+	return n
 }
 
 // readProblem names why a file could not be used.

@@ -269,8 +269,11 @@ const DefaultHealWindow = 35 * 24 * time.Hour
 // candles missing between its first and last. Other tasks are returned as
 // they are.
 func ResolveHeal(ctx context.Context, sink storage.Sink, t Task, window time.Duration) (Task, error) {
-	if t.From != FromResume || window == 0 || t.Data() != transform.Klines {
+	if t.From != FromResume || window == 0 {
 		return t, nil
+	}
+	if t.Data().DailyFiles {
+		return healDays(ctx, sink, t, window)
 	}
 	from := int64(0)
 	if window > 0 {
@@ -282,5 +285,36 @@ func ResolveHeal(ctx context.Context, sink storage.Sink, t Task, window time.Dur
 		return t, fmt.Errorf("find the holes of %s: %w", seriesName(t.Series()), err)
 	}
 	t.Heal = cv.Holes
+	return t, nil
+}
+
+// healDays finds the days without a file between stored days of a
+// dataset written one file per UTC day (trades): a day an earlier run
+// failed to store. Within a day, a file is whole or absent.
+func healDays(ctx context.Context, sink storage.Sink, t Task, window time.Duration) (Task, error) {
+	keys, err := sink.List(ctx, t.Series())
+	if err != nil {
+		return t, fmt.Errorf("find the holes of %s: %w", seriesName(t.Series()), err)
+	}
+	from := int64(0)
+	if window > 0 {
+		from = dayStart(t.Start - window.Milliseconds()).UnixMilli()
+	}
+	const day = 86_400_000
+	prev := int64(-1) // the previous stored day in the window
+	for _, k := range keys {
+		at, err := time.Parse(time.DateOnly, k.Period)
+		if err != nil {
+			continue
+		}
+		d := at.UnixMilli()
+		if d >= t.Start {
+			break
+		}
+		if prev >= 0 && d > prev+day && d > from {
+			t.Heal = append(t.Heal, Range{max(prev+day, from), d})
+		}
+		prev = d
+	}
 	return t, nil
 }

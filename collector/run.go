@@ -140,7 +140,16 @@ func (r *Runner) runTask(ctx context.Context, t Task) (res TaskResult) {
 		return res
 	}
 	if t.Data() != transform.Klines {
-		res.Err = r.runRows(ctx, t, &res)
+		var errs []error
+		for _, h := range t.Heal {
+			heal := t.subTask(h.Start, h.End)
+			heal.AfterKey = 0 // the whole day, before the newest stored id
+			errs = append(errs, r.runRows(ctx, heal, &res))
+		}
+		if !t.Empty() {
+			errs = append(errs, r.runRows(ctx, t, &res))
+		}
+		res.Err = errors.Join(errs...)
 		slices.Sort(res.Files)
 		return res
 	}
