@@ -44,6 +44,9 @@ type collectOptions struct {
 	s3           s3Options
 	telemetry    telemetryOptions
 	archive      archiveOptions
+	// symbolsOptional lets `config` show a configuration that still lacks
+	// --symbols (collectPlan.missing names it) instead of exiting 2.
+	symbolsOptional bool
 }
 
 // collectPlan is collectOptions after validation.
@@ -57,11 +60,17 @@ type collectPlan struct {
 	// heal is how far before a series' newest candle collect refills
 	// holes (--heal-window; collector.HealAll with --heal, 0 off).
 	heal time.Duration
+	// missing names the settings collect still needs (config only).
+	missing []string
 }
 
 // NewCmdCollect builds `lakehouse collect`. runF replaces the run step in tests.
 func NewCmdCollect(io IO, g *globalOptions, runF func(context.Context, *collectOptions, *collectPlan) error) *cobra.Command {
-	o := &collectOptions{io: io, global: g}
+	return newCollectCmd(&collectOptions{io: io, global: g}, runF)
+}
+
+// newCollectCmd builds collect's command over o (config shares it).
+func newCollectCmd(o *collectOptions, runF func(context.Context, *collectOptions, *collectPlan) error) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "collect",
 		Short: "Fetch klines from Binance and merge them into the Parquet lake",
@@ -117,7 +126,9 @@ func (o *collectOptions) validate() (*collectPlan, error) {
 	}
 	p.req.Market = m
 	syms := splitList(o.symbols)
-	if len(syms) == 0 {
+	if len(syms) == 0 && o.symbolsOptional {
+		p.missing = append(p.missing, "--symbols")
+	} else if len(syms) == 0 {
 		return nil, usageError("--symbols is required, e.g. --symbols BTCUSDT,ETHUSDT")
 	}
 	for _, s := range syms {

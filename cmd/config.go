@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -27,11 +28,13 @@ type configEntry struct {
 func NewCmdConfig(io IO, g *globalOptions) *cobra.Command {
 	var c *cobra.Command
 	var format string
-	c = NewCmdCollect(io, g, func(_ context.Context, _ *collectOptions, _ *collectPlan) error {
+	// Without --symbols the configuration is shown anyway, marking what
+	// collect still needs.
+	c = newCollectCmd(&collectOptions{io: io, global: g, symbolsOptional: true}, func(_ context.Context, _ *collectOptions, p *collectPlan) error {
 		if format != "text" && format != "json" {
 			return usageError("unknown --format %q: allowed are text, json", format)
 		}
-		return printConfig(io, c, g, format)
+		return printConfig(io, c, g, format, p.missing)
 	})
 	c.Use = "config"
 	c.Short = "Print the effective collect configuration (flags, LAKEHOUSE_*/OTEL_*/AWS_* env, --config file) with secrets redacted"
@@ -41,7 +44,10 @@ func NewCmdConfig(io IO, g *globalOptions) *cobra.Command {
 	return c
 }
 
-func printConfig(io IO, c *cobra.Command, g *globalOptions, format string) error {
+// sourceMissing marks a setting collect needs and nothing gave.
+const sourceMissing = "MISSING: collect needs it"
+
+func printConfig(io IO, c *cobra.Command, g *globalOptions, format string, missing []string) error {
 	var entries []configEntry
 	c.Flags().VisitAll(func(f *pflag.Flag) {
 		if f.Hidden || f.Name == "help" || f.Name == "format" {
@@ -50,6 +56,9 @@ func printConfig(io IO, c *cobra.Command, g *globalOptions, format string) error
 		src := g.sources[f.Name]
 		if src == "" {
 			src = sourceDefault
+		}
+		if slices.Contains(missing, "--"+f.Name) {
+			src = sourceMissing
 		}
 		entries = append(entries, configEntry{Name: "--" + f.Name, Value: redactValue(f.Name, flagValue(f)), Source: src})
 	})
@@ -64,14 +73,23 @@ func printConfig(io IO, c *cobra.Command, g *globalOptions, format string) error
 	if format == "json" {
 		enc := json.NewEncoder(io.Out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]any{"settings": entries})
+		if missing == nil {
+			missing = []string{}
+		}
+		return enc.Encode(map[string]any{"settings": entries, "missing": missing})
 	}
 	tw := tabwriter.NewWriter(io.Out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SETTING\tVALUE\tSOURCE")
 	for _, e := range entries {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Name, e.Value, e.Source)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(missing) > 0 {
+		fmt.Fprintf(io.Out, "collect still needs: %s (e.g. --symbols BTCUSDT,ETHUSDT or LAKEHOUSE_SYMBOLS)\n", strings.Join(missing, ", "))
+	}
+	return nil
 }
 
 func flagValue(f *pflag.Flag) string {

@@ -88,3 +88,31 @@ func TestCompletionScripts(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigWithoutSymbols (issue 16): config shows the configuration
+// without --symbols, marking it as what collect still needs (exit 0);
+// collect itself still refuses to run without it (exit 2).
+func TestConfigWithoutSymbols(t *testing.T) {
+	r := run(t, nil, "config", "--timeframes", "1h")
+	if r.code != ExitOK {
+		t.Fatalf("config without --symbols: exit %d: %s", r.code, r.err)
+	}
+	for _, want := range []string{"--symbols", sourceMissing, "collect still needs: --symbols"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("config output lacks %q:\n%s", want, r.out)
+		}
+	}
+	r = run(t, nil, "config", "--format", "json")
+	var got struct {
+		Missing []string `json:"missing"`
+	}
+	if err := json.Unmarshal([]byte(r.out), &got); err != nil || r.code != ExitOK || len(got.Missing) != 1 || got.Missing[0] != "--symbols" {
+		t.Errorf("config --format json: exit %d, missing %v (%v)", r.code, got.Missing, err)
+	}
+	if r := run(t, nil, "config", "--symbols", "BTCUSDT", "--format", "json"); !strings.Contains(r.out, `"missing": []`) {
+		t.Errorf("config with symbols lists missing settings:\n%s", r.out)
+	}
+	if r := run(t, nil, "collect"); r.code != ExitUsage || !strings.Contains(r.err, "--symbols is required") {
+		t.Errorf("collect without --symbols: exit %d %q", r.code, r.err)
+	}
+}
