@@ -10,6 +10,7 @@ LDFLAGS  := -s -w -X github.com/lakehouse-dev/lakehouse/cmd.version=$(VERSION) \
 DUCKDB   := tools/duckdb/node_modules/@duckdb/node-api
 OTELCOL  := .tools/bin/otelcol-lakehouse
 VERSITYGW := .tools/bin/versitygw
+PROMTOOL := .tools/bin/promtool
 
 .PHONY: all build test test-short duckdb demo bench lint clean
 
@@ -27,8 +28,9 @@ $(DUCKDB): tools/duckdb/package.json tools/duckdb/package-lock.json
 # Every test, with the race detector, against real components: a minimal
 # OpenTelemetry Collector and versitygw (S3) are built/installed into
 # .tools, started on free loopback ports, and stopped afterwards; DuckDB
-# comes from npm. LAKEHOUSE_REQUIRE_* make tests fail, not skip, without them.
-test: duckdb $(OTELCOL) $(VERSITYGW)
+# comes from npm, promtool from Debian's prometheus package. LAKEHOUSE_REQUIRE_*
+# make tests fail, not skip, without them.
+test: duckdb $(OTELCOL) $(VERSITYGW) $(PROMTOOL)
 	tools/otelcol/run-with.sh tools/s3/run-with.sh \
 	  env LAKEHOUSE_REQUIRE_DUCKDB=1 LAKEHOUSE_REQUIRE_SERVERS=1 $(GO) test -race -count=1 -timeout 30m ./...
 	# The one-year archive backfill is too slow under the race detector.
@@ -100,3 +102,17 @@ versitygw: $(VERSITYGW)
 # collect to s3:// read back by DuckDB, concurrent runs, SIGKILL mid-upload.
 test-s3: duckdb $(VERSITYGW)
 	tools/s3/run-with.sh env LAKEHOUSE_REQUIRE_SERVERS=1 LAKEHOUSE_REQUIRE_DUCKDB=1 $(GO) test -count=1 ./storage/... ./cmd -run 'S3|Local|Conformance'
+
+# promtool for the alert rule tests in deploy/ (check rules, test rules):
+# Debian's prometheus package, installed with apt when promtool is missing.
+$(PROMTOOL): tools/prometheus/install.sh
+	tools/prometheus/install.sh
+
+.PHONY: promtool test-alerts
+promtool: $(PROMTOOL)
+
+# The dashboard and alert tests alone: every PromQL query parsed
+# (tools/promql) and compared with a scrape of /metrics, the rules checked
+# and unit-tested by promtool, the manifests decoded.
+test-alerts: $(PROMTOOL)
+	env LAKEHOUSE_REQUIRE_SERVERS=1 $(GO) test -count=1 ./deploy -run 'Promtool|Alert|Dashboard|Scrape|IntervalSeconds|Manifests'

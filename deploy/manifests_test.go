@@ -38,6 +38,31 @@ type kustomization struct {
 	Patches []struct {
 		Path string `json:"path"`
 	} `json:"patches,omitempty"`
+	Components []string `json:"components,omitempty"`
+}
+
+// prometheusRule is the Prometheus Operator's PrometheusRule
+// (monitoring.coreos.com/v1): the fields the alerts component uses.
+type prometheusRule struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Metadata   struct {
+		Name   string            `json:"name"`
+		Labels map[string]string `json:"labels,omitempty"`
+	} `json:"metadata"`
+	Spec struct {
+		Groups []struct {
+			Name  string `json:"name"`
+			Rules []struct {
+				Record      string            `json:"record,omitempty"`
+				Alert       string            `json:"alert,omitempty"`
+				Expr        string            `json:"expr"`
+				For         string            `json:"for,omitempty"`
+				Labels      map[string]string `json:"labels,omitempty"`
+				Annotations map[string]string `json:"annotations,omitempty"`
+			} `json:"rules"`
+		} `json:"groups"`
+	} `json:"spec"`
 }
 
 type manifests struct {
@@ -45,14 +70,18 @@ type manifests struct {
 	jobs     []batchv1.Job
 	configs  map[string]string
 	accounts []corev1.ServiceAccount
+	rules    []prometheusRule
+	// components lists the components each kustomization includes.
+	components map[string][]string
 }
 
 func load(t *testing.T) manifests {
 	t.Helper()
-	m := manifests{configs: map[string]string{}}
+	m := manifests{configs: map[string]string{}, components: map[string][]string{}}
 	files, _ := filepath.Glob("kubernetes/*/*.yaml")
 	more, _ := filepath.Glob("kubernetes/overlays/*/*.yaml")
-	files = append(files, more...)
+	components, _ := filepath.Glob("kubernetes/components/*/*.yaml")
+	files = append(append(files, more...), components...)
 	if len(files) < 8 {
 		t.Fatalf("found only %v", files)
 	}
@@ -68,14 +97,26 @@ func load(t *testing.T) manifests {
 			}
 			var err2 error
 			switch meta.Kind {
-			case "Kustomization":
+			case "Kustomization", "Component":
 				var k kustomization
 				if err2 = yaml.UnmarshalStrict(doc, &k); err2 == nil {
-					for _, r := range append(k.Resources, patchPaths(k)...) {
+					for _, r := range append(append(k.Resources, patchPaths(k)...), k.Components...) {
 						if _, err := os.Stat(filepath.Join(filepath.Dir(f), r)); err != nil {
 							t.Errorf("%s lists %s: %v", f, r, err)
 						}
 					}
+					m.components[f] = k.Components
+				}
+				if want := map[string]string{"Kustomization": "kustomize.config.k8s.io/v1beta1", "Component": "kustomize.config.k8s.io/v1alpha1"}[meta.Kind]; k.APIVersion != want {
+					t.Errorf("%s: %s apiVersion %q, want %s", f, meta.Kind, k.APIVersion, want)
+				}
+			case "PrometheusRule":
+				var r prometheusRule
+				if err2 = yaml.UnmarshalStrict(doc, &r); err2 == nil {
+					m.rules = append(m.rules, r)
+				}
+				if r.APIVersion != "monitoring.coreos.com/v1" {
+					t.Errorf("%s: PrometheusRule apiVersion %q", f, r.APIVersion)
 				}
 			case "CronJob":
 				var c batchv1.CronJob
@@ -120,8 +161,11 @@ func patchPaths(k kustomization) []string {
 
 func TestManifestsDecodeStrictly(t *testing.T) {
 	m := load(t)
-	if len(m.cronJobs) != 1 || len(m.jobs) != 1 || len(m.accounts) != 2 {
-		t.Fatalf("cronjobs %d jobs %d serviceaccounts %d", len(m.cronJobs), len(m.jobs), len(m.accounts))
+	if len(m.cronJobs) != 1 || len(m.jobs) != 1 || len(m.accounts) != 2 || len(m.rules) != 1 {
+		t.Fatalf("cronjobs %d jobs %d serviceaccounts %d prometheusrules %d", len(m.cronJobs), len(m.jobs), len(m.accounts), len(m.rules))
+	}
+	if c := m.components["kubernetes/overlays/example/kustomization.yaml"]; !slices.Equal(c, []string{"../../components/alerts"}) {
+		t.Errorf("the example overlay's components are %v, want the alerts", c)
 	}
 }
 
