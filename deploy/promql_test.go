@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -30,33 +28,18 @@ type promqlReport struct {
 	Recorded []string
 }
 
-var promqlTool struct {
-	once sync.Once
-	path string
-	err  error
-}
-
 // buildPromQLTool builds tools/promql, a module of its own that keeps the
-// Prometheus module out of lakehouse's go.mod, once per test binary.
+// Prometheus module out of lakehouse's go.mod (Go's build cache makes
+// every build after the first a link).
 func buildPromQLTool(t *testing.T) string {
 	t.Helper()
-	promqlTool.once.Do(func() {
-		dir, err := os.MkdirTemp("", "promql-tool")
-		if err != nil {
-			promqlTool.err = err
-			return
-		}
-		promqlTool.path = filepath.Join(dir, "promql")
-		cmd := exec.Command("go", "build", "-o", promqlTool.path, ".")
-		cmd.Dir = "../tools/promql"
-		if out, err := cmd.CombinedOutput(); err != nil {
-			promqlTool.err = errors.New("build tools/promql: " + err.Error() + "\n" + string(out))
-		}
-	})
-	if promqlTool.err != nil {
-		t.Fatal(promqlTool.err)
+	bin := filepath.Join(t.TempDir(), "promql")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Dir = "../tools/promql"
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build tools/promql: %v\n%s", err, out)
 	}
-	return promqlTool.path
+	return bin
 }
 
 // parsePromQL runs tools/promql on files; a parse error fails the test.
