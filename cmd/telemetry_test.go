@@ -19,8 +19,10 @@ import (
 	"github.com/lakehouse-dev/lakehouse/telemetry"
 )
 
-// specNames are the instruments of SPEC section 5.
+// specNames are the instruments of SPEC section 5, and the clock skew
+// gauge of issue 16.
 var specNames = []string{
+	telemetry.ClockSkew,
 	telemetry.DataIngested, telemetry.DataVolume, telemetry.APIRequests, telemetry.APIRequestDuration, telemetry.APIRateLimits,
 	telemetry.ProcessingDuration, telemetry.ProcessingThroughput, telemetry.TransformationErrors, telemetry.StorageOperations,
 	telemetry.StorageOperationDuration, telemetry.StorageObjectSize, telemetry.StorageErrors, telemetry.ProcessingQueueSize,
@@ -176,7 +178,7 @@ func TestPrometheusScrapedDuringRun(t *testing.T) {
 			t.Errorf("exposition has %q, not a SPEC name", name)
 		}
 	}
-	for _, want := range []string{telemetry.WorkflowsActive, telemetry.ProcessingQueueSize, telemetry.MemoryUsage, telemetry.APIRequests} {
+	for _, want := range []string{telemetry.WorkflowsActive, telemetry.ProcessingQueueSize, telemetry.MemoryUsage, telemetry.APIRequests, telemetry.ClockSkew} {
 		if families[want] == 0 {
 			t.Errorf("%s missing during the run; have %v", want, families)
 		}
