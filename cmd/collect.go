@@ -293,7 +293,9 @@ func runCollect(ctx context.Context, o *collectOptions, p *collectPlan) error {
 		}),
 	}
 	runner.REST = collector.RESTEndpoint{BaseURL: p.apiURL, Client: hc.Client}
-	p.source.attach(runner, store, instrumentClient(collector.ClientOptions{Clock: clock}, tel, p.req.Market, "archive"))
+	// Not the archive's responses: a CDN serves cached files with the Date
+	// of when they were cached.
+	p.source.attach(runner, store, instrumentClient(collector.ClientOptions{}, tel, p.req.Market, "archive"))
 	logger.Info("collect starting", "market", p.req.Market, "tasks", len(tasks), "output", store.Location())
 	started := time.Now()
 	var progress *taskProgress

@@ -101,7 +101,9 @@ func (c *ExchangeClock) observe(server time.Time, resolution time.Duration, sent
 }
 
 // clockTransport feeds an ExchangeClock with the Date header of every
-// response that passes.
+// response that passes: the REST API's, generated fresh for each request
+// (not the archive's: data.binance.vision is a CDN whose cached files keep
+// the Date of when they were cached).
 type clockTransport struct {
 	next  http.RoundTripper
 	clock *ExchangeClock
@@ -113,7 +115,8 @@ func (t *clockTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return resp, err
 	}
-	if d, perr := http.ParseTime(resp.Header.Get("Date")); perr == nil {
+	// A response from a cache (Age) carries the Date of when it was stored.
+	if d, perr := http.ParseTime(resp.Header.Get("Date")); perr == nil && resp.Header.Get("Age") == "" {
 		t.clock.observe(d, time.Second, sent, t.clock.local())
 	}
 	return resp, nil
