@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -70,4 +72,40 @@ func TestExchangeClockBehind(t *testing.T) {
 	}
 	// Closed on both clocks: the local one is now the earlier.
 	sameKlines(t, e.stored(t, collector.Spot, "BTCUSDT", "1m"), e.expected(t, collector.Spot, "BTCUSDT", "1m", start, now.Truncate(time.Minute)))
+}
+
+// TestExchangeClockIgnoresCachedResponses: a response from a cache (Age)
+// keeps the Date of when it was cached; it must not move the clock.
+func TestExchangeClockIgnoresCachedResponses(t *testing.T) {
+	old := time.Now().Add(-3 * time.Hour)
+	age := ""
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Date", old.UTC().Format(http.TimeFormat))
+		if age != "" {
+			w.Header().Set("Age", age)
+		}
+	}))
+	defer srv.Close()
+	clock := collector.NewExchangeClock(time.Now)
+	hc := collector.NewHTTPClient(collector.ClientOptions{Retry: fastRetry, Clock: clock})
+	get := func() {
+		resp, err := hc.Get(srv.URL + "/api/v3/time")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	age = "10800"
+	get()
+	if _, ok := clock.Skew(); ok || time.Since(clock.Now()) > time.Second {
+		t.Fatalf("a cached response moved the clock to %v", clock.Now())
+	}
+	age = ""
+	get()
+	if skew, ok := clock.Skew(); !ok || skew < 3*time.Hour-2*time.Second || skew > 3*time.Hour+time.Second {
+		t.Fatalf("skew %v (known %v), want about 3h", skew, ok)
+	}
+	if d := time.Since(clock.Now()); d < 3*time.Hour-2*time.Second {
+		t.Errorf("Now is %v behind the local clock, want about 3h", d)
+	}
 }
