@@ -83,6 +83,10 @@ func TestVerifyLabelsGapsAndCollectHeals(t *testing.T) {
 		}
 	}
 
+	dry := run(t, nil, append(collect, "--dry-run")...)
+	if dry.code != ExitOK || !strings.Contains(dry.out, "heal [2024-03-12T00:00:00Z, 2024-03-13T00:00:00Z): not stored by an earlier run") {
+		t.Errorf("--dry-run does not show the hole it would refill: exit %d\n%s", dry.code, dry.out)
+	}
 	if r := run(t, nil, collect...); r.code != ExitOK {
 		t.Fatalf("healing run: exit %d\n%s%s", r.code, r.out, r.err)
 	}
