@@ -28,9 +28,9 @@ $(DUCKDB): tools/duckdb/package.json tools/duckdb/package-lock.json
 # Every test, with the race detector, against real components: a minimal
 # OpenTelemetry Collector and versitygw (S3) are built/installed into
 # .tools, started on free loopback ports, and stopped afterwards; DuckDB
-# comes from npm, promtool from Debian's prometheus package. LAKEHOUSE_REQUIRE_*
+# comes from npm, promtool and Chromium from Debian's packages. LAKEHOUSE_REQUIRE_*
 # make tests fail, not skip, without them.
-test: duckdb $(OTELCOL) $(VERSITYGW) $(PROMTOOL)
+test: duckdb chromium $(OTELCOL) $(VERSITYGW) $(PROMTOOL)
 	tools/otelcol/run-with.sh tools/s3/run-with.sh \
 	  env LAKEHOUSE_REQUIRE_DUCKDB=1 LAKEHOUSE_REQUIRE_SERVERS=1 $(GO) test -race -count=1 -timeout 30m ./...
 	# The one-year archive backfill is too slow under the race detector.
@@ -97,6 +97,13 @@ $(VERSITYGW):
 
 .PHONY: versitygw test-s3
 versitygw: $(VERSITYGW)
+
+# Headless Chromium for the coverage report's browser test (cmd/
+# TestReportInChromium): Debian's chromium package, installed with apt only
+# when `chromium` is missing.
+.PHONY: chromium
+chromium:
+	tools/chromium/install.sh
 
 # The S3 tests alone, against a real versitygw: conformance suite, faults,
 # collect to s3:// read back by DuckDB, concurrent runs, SIGKILL mid-upload.

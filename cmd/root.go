@@ -102,7 +102,7 @@ func newRoot(io IO) (*cobra.Command, *globalOptions) {
 	pf.StringVar(&g.logFormat, "log-format", "text", "log format: text, json")
 	pf.StringVar(&g.configFile, "config", "", "YAML file of flag values (keys are flag names); flags and LAKEHOUSE_* env win over it")
 	g.prof.flags(pf)
-	root.AddCommand(NewCmdCollect(io, g, nil), NewCmdVerify(io, g), NewCmdInventory(io, g), NewCmdConfig(io, g), NewCmdVersion(io))
+	root.AddCommand(NewCmdCollect(io, g, nil), NewCmdVerify(io, g), NewCmdInventory(io, g), NewCmdReport(io, g), NewCmdDerive(io, g), NewCmdConfig(io, g), NewCmdVersion(io))
 	return root, g
 }
 
