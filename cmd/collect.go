@@ -44,6 +44,8 @@ type collectOptions struct {
 	s3           s3Options
 	telemetry    telemetryOptions
 	archive      archiveOptions
+	derive       bool
+	deriveGold   goldOptions
 	// symbolsOptional lets `config` show a configuration that still lacks
 	// --symbols (collectPlan.missing names it) instead of exiting 2.
 	symbolsOptional bool
@@ -62,6 +64,8 @@ type collectPlan struct {
 	heal time.Duration
 	// missing names the settings collect still needs (config only).
 	missing []string
+	// derive, with --derive, is what to build from the series collected.
+	derive *goldPlan
 }
 
 // NewCmdCollect builds `lakehouse collect`. runF replaces the run step in tests.
@@ -100,6 +104,8 @@ func newCollectCmd(o *collectOptions, runF func(context.Context, *collectOptions
 	f.StringVar(&o.end, "end", "", "end of the range, exclusive: date or RFC 3339, UTC (default: now)")
 	f.StringVar(&o.lookback, "lookback", "24h", "how far back to start when nothing is stored yet and --start is not given")
 	f.StringVar(&o.healWindow, "heal-window", "35d", "without --start, refill the candles an earlier run failed to store this far before a series' newest one (0: off)")
+	f.BoolVar(&o.derive, "derive", false, "after collecting, build the gold layer (lakehouse derive) for the series this run wrote: see --derive-gold, --derive-timeframes, --derive-bar")
+	o.deriveGold.addFlags(f, "derive-")
 	f.BoolVar(&o.heal, "heal", false, "refill every hole in the whole stored range of the selected series (a one-off repair; not with --start)")
 	f.StringVar(&o.output, "output", "./lakehouse-data", "lake root: a folder, file://PATH or s3://BUCKET/PREFIX")
 	f.IntVar(&o.concurrency, "concurrency", 4, "tasks (symbol x interval) run at once")
@@ -182,6 +188,13 @@ func (o *collectOptions) validate() (*collectPlan, error) {
 	}
 	if p.heal, err = o.healSetting(); err != nil {
 		return nil, err
+	}
+	if o.derive {
+		gp, err := o.deriveGold.validate("derive-")
+		if err != nil {
+			return nil, err
+		}
+		p.derive = &gp
 	}
 	if p.output, err = storage.ParseOutput(o.output); err != nil {
 		return nil, usageError("%v", err)
@@ -307,12 +320,22 @@ func runCollect(ctx context.Context, o *collectOptions, p *collectPlan) error {
 	if progress != nil {
 		progress.Finish()
 	}
-	if err := printSummary(o.io.Out, o.summary, results, time.Since(started)); err != nil {
+	var derived []collector.DeriveResult
+	if p.derive != nil && ctx.Err() == nil {
+		d := &collector.Deriver{Sink: sink, Mem: memory.DefaultAllocator, Logger: logger, Telemetry: tel, Concurrency: o.concurrency}
+		derived = deriveTouched(ctx, d, *p.derive, results)
+	}
+	if err := printSummary(o.io.Out, o.summary, results, time.Since(started), derived...); err != nil {
 		return err
 	}
 	failed := 0
 	for _, r := range results {
 		if r.Status == collector.StatusFailed {
+			failed++
+		}
+	}
+	for _, r := range derived {
+		if r.Err != nil {
 			failed++
 		}
 	}

@@ -84,7 +84,7 @@ func (o *inventoryOptions) run(ctx context.Context) error {
 // inventoryOne sums the footers of a series' files.
 func inventoryOne(ctx context.Context, store storage.Sink, s storage.Series, keys []storage.Key, now time.Time) inventoryRow {
 	row := inventoryRow{Dataset: s.Dataset, Market: s.Market, Interval: s.Interval, Symbol: s.Symbol}
-	d, err := transform.LookupDataset(s.Dataset)
+	d, err := transform.LookupStored(s.Dataset)
 	if err != nil {
 		row.Unreadable = len(keys)
 		return row

@@ -33,7 +33,7 @@ func (o *lakeOptions) addFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.market, "market", "", "only this market: spot, usdm, coinm (default: all)")
 	f.StringSliceVar(&o.symbols, "symbols", nil, "only these symbols, comma-separated (default: all)")
 	f.StringSliceVar(&o.timeframes, "timeframes", nil, "only these intervals, comma-separated (default: all; alias --intervals)")
-	f.StringSliceVar(&o.data, "data", nil, "only these datasets, comma-separated: "+strings.Join(transform.DatasetNames(), ", ")+" (default: all)")
+	f.StringSliceVar(&o.data, "data", nil, "only these datasets, comma-separated: "+strings.Join(append(transform.DatasetNames(), goldNames()...), ", ")+" (default: all)")
 }
 
 // lakeFilter selects series; empty fields match everything.
@@ -82,7 +82,9 @@ func (o *lakeOptions) validate() (*url.URL, storage.S3Config, lakeFilter, error)
 	for _, s := range splitList(o.data) {
 		d, err := transform.LookupDataset(s)
 		if err != nil {
-			return nil, s3, flt, usageError("%v", err)
+			if d, err = transform.LookupStored(s); err != nil {
+				return nil, s3, flt, usageError("unknown dataset %q: allowed are %s", s, strings.Join(append(transform.DatasetNames(), goldNames()...), ", "))
+			}
 		}
 		if flt.datasets == nil {
 			flt.datasets = map[string]bool{}
@@ -90,7 +92,7 @@ func (o *lakeOptions) validate() (*url.URL, storage.S3Config, lakeFilter, error)
 		flt.datasets[d.Name] = true
 	}
 	for _, s := range splitList(o.timeframes) {
-		iv, err := transform.ParseInterval(s)
+		iv, err := transform.ParseCustomInterval(s) // gold candles: custom intervals too
 		if err != nil {
 			return nil, s3, flt, usageError("%v", err)
 		}
@@ -151,4 +153,13 @@ func openCatalog(ctx context.Context, g *globalOptions, io IO, u *url.URL, s3 st
 		}
 	}
 	return c, nil
+}
+
+// goldNames lists the gold datasets (lakehouse derive).
+func goldNames() []string {
+	var names []string
+	for _, d := range transform.GoldDatasets() {
+		names = append(names, d.Name)
+	}
+	return names
 }

@@ -203,7 +203,7 @@ func coverageRule(d *transform.Dataset) string {
 
 // seriesCoverage applies the dataset's coverage rule.
 func seriesCoverage(ctx context.Context, sink storage.Sink, s storage.Series, keys []storage.Key, now time.Time) (seriesDays, error) {
-	d, err := transform.LookupDataset(s.Dataset)
+	d, err := transform.LookupStored(s.Dataset)
 	if err != nil {
 		return seriesDays{}, err
 	}

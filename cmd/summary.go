@@ -53,6 +53,8 @@ type runSummary struct {
 	RowsAdded   int           `json:"rows_added"`
 	Files       int           `json:"files_written"`
 	DurationSec float64       `json:"duration_seconds"`
+	// Derive is what collect --derive built afterwards.
+	Derive []deriveTarget `json:"derive,omitempty"`
 }
 
 func ms(t int64) string { return time.UnixMilli(t).UTC().Format(time.RFC3339) }
@@ -100,8 +102,11 @@ func summarize(results []collector.TaskResult, d time.Duration) runSummary {
 }
 
 // printSummary writes the end-of-run report to stdout.
-func printSummary(w io.Writer, format string, results []collector.TaskResult, d time.Duration) error {
+func printSummary(w io.Writer, format string, results []collector.TaskResult, d time.Duration, derived ...collector.DeriveResult) error {
 	s := summarize(results, d)
+	if len(derived) > 0 {
+		s.Derive, _ = deriveSummaries(derived, false)
+	}
 	if format == "json" {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -135,6 +140,10 @@ func printSummary(w io.Writer, format string, results []collector.TaskResult, d 
 	}
 	fmt.Fprintf(w, "%d tasks: %d ok, %d failed; %d rows added, %d files written in %s\n",
 		len(s.Tasks), s.OK, s.Failed, s.RowsAdded, s.Files, d.Round(time.Millisecond))
+	if len(s.Derive) > 0 {
+		fmt.Fprintln(w, "derive:")
+		return printDeriveTable(w, s.Derive)
+	}
 	return nil
 }
 

@@ -140,7 +140,7 @@ func (o *verifyOptions) run(ctx context.Context) error {
 // series is stored in the lake (all holds every stored series).
 func verifyOne(ctx context.Context, store *storage.Store, s storage.Series, keys []storage.Key, from, to int64, all map[storage.Series][]storage.Key) verifySeries {
 	vs := verifySeries{Dataset: s.Dataset, Market: s.Market, Interval: s.Interval, Symbol: s.Symbol, Problems: []verifyProblem{}}
-	d, err := transform.LookupDataset(s.Dataset)
+	d, err := transform.LookupStored(s.Dataset)
 	if err != nil { // Scan lists known datasets only
 		vs.Problems = append(vs.Problems, verifyProblem{Kind: "unknown_dataset", File: s.Dir(), Detail: err.Error()})
 		return vs
@@ -156,8 +156,8 @@ func verifyOne(ctx context.Context, store *storage.Store, s storage.Series, keys
 		vs.Problems = append(vs.Problems, problemOf(d, k, p))
 	}
 	scope := transform.CheckScope{Market: s.Market, From: from, To: to}
-	if d.Intervals {
-		iv, err := transform.ParseInterval(s.Interval)
+	if d.Intervals && d.VariantKey() == "interval" {
+		iv, err := transform.ParseCustomInterval(s.Interval)
 		if err != nil {
 			for _, k := range keys {
 				add(transform.Problem{Kind: "unknown_interval", Detail: err.Error()}, k)

@@ -20,6 +20,11 @@ func (s *Store) Scan(ctx context.Context) (map[Series][]Key, []LegacyFolder, err
 	if err != nil {
 		return nil, nil, err
 	}
+	gold, err := s.backend.List(ctx, goldRoot+"/")
+	if err != nil {
+		return nil, nil, err
+	}
+	infos = append(infos, gold...)
 	out := map[Series][]Key{}
 	var legacy []string
 	for _, in := range infos {

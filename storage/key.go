@@ -11,11 +11,12 @@ import (
 	"github.com/lakehouse-dev/lakehouse/transform"
 )
 
-// Key addresses one Parquet file of the silver layer.
+// Key addresses one Parquet file of the lake: silver (collected) or gold
+// (derived), by its dataset's layer.
 type Key struct {
 	Dataset  string // a transform.Dataset name: klines, trades, ...
 	Market   string // spot, usdm, coinm
-	Interval string // REST name, e.g. 1m, 1M (its folder: IntervalFolder); "" for datasets without intervals
+	Interval string // REST name, e.g. 1m, 1M (its folder: IntervalFolder); a bar spec folder for trade bars; "" for datasets without intervals
 	Symbol   string // upper case, e.g. BTCUSDT
 	Period   string // YYYY-MM-DD, YYYY-MM or YYYY
 }
@@ -37,15 +38,27 @@ func IntervalFolder(interval string) string {
 	if interval == monthlyInterval {
 		return monthlyFolder
 	}
+	if n, ok := strings.CutSuffix(interval, "M"); ok && n != "" && isDigits(n) {
+		return n + "mo" // custom gold intervals: 3M is interval=3mo
+	}
 	return interval
+}
+
+func isDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // intervalOfFolder is the inverse of IntervalFolder; ok is false for a
 // value IntervalFolder never produces, such as the legacy "1M".
 func intervalOfFolder(folder string) (string, bool) {
 	iv := folder
-	if folder == monthlyFolder {
-		iv = monthlyInterval
+	if n, ok := strings.CutSuffix(folder, "mo"); ok && n != "" && isDigits(n) {
+		iv = n + "M"
 	}
 	return iv, IntervalFolder(iv) == folder
 }
@@ -55,19 +68,26 @@ type Series struct {
 	Dataset, Market, Interval, Symbol string
 }
 
-const silverRoot = "silver"
+const (
+	silverRoot = transform.LayerSilver
+	goldRoot   = transform.LayerGold
+)
 
 // Dir is the Hive-style folder of a series, relative to the lake root:
-// silver/DATASET/market=M/[interval=I/]symbol=S.
+// LAYER/DATASET/market=M/[interval=I/]symbol=S (trade bars: bar=B).
 func (s Series) Dir() string {
 	return seriesDir(s.Dataset, s.Market, IntervalFolder(s.Interval), s.Symbol)
 }
 
 func seriesDir(dataset, market, intervalFolder, symbol string) string {
-	if intervalFolder == "" {
-		return fmt.Sprintf("%s/%s/market=%s/symbol=%s", silverRoot, dataset, market, symbol)
+	root, variant := silverRoot, "interval"
+	if d, err := transform.LookupStored(dataset); err == nil {
+		root, variant = d.LayerOf(), d.VariantKey()
 	}
-	return fmt.Sprintf("%s/%s/market=%s/interval=%s/symbol=%s", silverRoot, dataset, market, intervalFolder, symbol)
+	if intervalFolder == "" {
+		return fmt.Sprintf("%s/%s/market=%s/symbol=%s", root, dataset, market, symbol)
+	}
+	return fmt.Sprintf("%s/%s/market=%s/%s=%s/symbol=%s", root, dataset, market, variant, intervalFolder, symbol)
 }
 
 // Key returns the key of one period of the series.
@@ -87,7 +107,7 @@ func (k Key) Path() string { return k.Series().Dir() + "/" + k.Period + ".parque
 func (k Key) String() string { return k.Path() }
 
 // Dataset is the descriptor of the key's dataset.
-func (k Key) dataset() (*transform.Dataset, error) { return transform.LookupDataset(k.Dataset) }
+func (k Key) dataset() (*transform.Dataset, error) { return transform.LookupStored(k.Dataset) }
 
 // ParseKey is the inverse of Key.Path; ok is false for any other name,
 // including files of unknown datasets and in the legacy interval=1M folder.
@@ -104,25 +124,25 @@ func ParseKey(name string) (k Key, ok bool) {
 	return k, true
 }
 
-// parseSilverName splits a silver file name into its folder values, the
-// interval as it is spelled in the folder name. Whether a dataset has an
-// interval= folder comes from its descriptor.
+// parseSilverName splits a file name of either layer into its folder
+// values, the interval as it is spelled in the folder name. Whether a
+// dataset has an interval= (or bar=) folder comes from its descriptor.
 func parseSilverName(name string) (k Key, ok bool) {
-	rest, found := strings.CutPrefix(name, silverRoot+"/")
-	if !found {
+	root, rest, found := strings.Cut(name, "/")
+	if !found || (root != silverRoot && root != goldRoot) {
 		return k, false
 	}
 	parts := strings.Split(rest, "/")
 	if len(parts) < 2 {
 		return k, false
 	}
-	d, err := transform.LookupDataset(parts[0])
-	if err != nil || d.Name != parts[0] {
+	d, err := transform.LookupStored(parts[0])
+	if err != nil || d.Name != parts[0] || d.LayerOf() != root {
 		return k, false
 	}
 	folders := []string{"market=", "symbol="}
 	if d.Intervals {
-		folders = []string{"market=", "interval=", "symbol="}
+		folders = []string{"market=", d.VariantKey() + "=", "symbol="}
 	}
 	parts = parts[1:]
 	if len(parts) != len(folders)+1 || !strings.HasSuffix(parts[len(folders)], ".parquet") {

@@ -15,9 +15,17 @@ import (
 // a Dataset and know nothing else of its shape; adding a dataset is a
 // descriptor here, its sources in collector, and a line in the registry.
 type Dataset struct {
-	// Name is the snake_case name: the folder under silver/ and the value
-	// of --data and of the data_type telemetry attribute.
+	// Name is the snake_case name: the folder under its layer and the
+	// value of --data and of the data_type telemetry attribute.
 	Name string
+	// Layer is the root folder: silver (collected, the default) or gold
+	// (derived by lakehouse derive).
+	Layer string
+	// Variant is the Hive key of the series' folder below market= when
+	// Intervals is set: "interval" (the default) or, for trade bars, "bar".
+	Variant string
+	// YearFiles: one file per UTC year (daily summaries).
+	YearFiles bool
 	// Aliases are other accepted names, e.g. Binance's "aggTrades".
 	Aliases []string
 	// Markets serving the dataset, in the order they are listed.
@@ -65,6 +73,9 @@ func (d *Dataset) Conforms(market string, sc *arrow.Schema) bool {
 // for interval iv when the dataset has intervals.
 func (d *Dataset) Period(iv Interval, t int64) string {
 	ms := d.Millis(t)
+	if d.YearFiles {
+		return time.UnixMilli(ms).UTC().Format("2006")
+	}
 	if d.DailyFiles || !d.Intervals {
 		return time.UnixMilli(ms).UTC().Format(time.DateOnly)
 	}
@@ -124,11 +135,41 @@ var Klines = &Dataset{
 	check:     newKlinesChecker,
 }
 
-// datasets is the registry, in the order they are listed to users.
-var datasets = []*Dataset{Klines, TradesData, AggTradesData}
+// Layers of the lake.
+const (
+	LayerSilver = "silver"
+	LayerGold   = "gold"
+)
 
-// Datasets lists every dataset.
+// LayerOf is the layer of a dataset: silver unless it says gold.
+func (d *Dataset) LayerOf() string {
+	if d.Layer == "" {
+		return LayerSilver
+	}
+	return d.Layer
+}
+
+// VariantKey is the Hive key of the interval-like folder ("interval", or
+// the dataset's Variant).
+func (d *Dataset) VariantKey() string {
+	if d.Variant == "" {
+		return "interval"
+	}
+	return d.Variant
+}
+
+// datasets is the registry of collected (silver) datasets, in the order
+// they are listed to users; gold lists the derived ones.
+var (
+	datasets = []*Dataset{Klines, TradesData, AggTradesData}
+	gold     = []*Dataset{CandlesData, TradeBarsData, DailySummaryData}
+)
+
+// Datasets lists every collected dataset.
 func Datasets() []*Dataset { return slices.Clone(datasets) }
+
+// GoldDatasets lists the derived datasets of lakehouse derive.
+func GoldDatasets() []*Dataset { return slices.Clone(gold) }
 
 // DatasetNames lists the names --data accepts (without aliases).
 func DatasetNames() []string {
@@ -139,8 +180,19 @@ func DatasetNames() []string {
 	return names
 }
 
-// LookupDataset finds a dataset by name or alias; names are matched
-// exactly, aliases (Binance's camelCase names) case-insensitively.
+// LookupStored finds a dataset of any layer by its exact name (a folder
+// of the lake).
+func LookupStored(name string) (*Dataset, error) {
+	for _, d := range append(Datasets(), gold...) {
+		if d.Name == name {
+			return d, nil
+		}
+	}
+	return nil, fmt.Errorf("unknown dataset %q", name)
+}
+
+// LookupDataset finds a collected dataset by name or alias; names are
+// matched exactly, aliases (Binance's camelCase names) case-insensitively.
 func LookupDataset(name string) (*Dataset, error) {
 	name = strings.TrimSpace(name)
 	for _, d := range datasets {

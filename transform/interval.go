@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -38,6 +39,49 @@ func ParseInterval(s string) (Interval, error) {
 	return "", fmt.Errorf("unknown interval %q: allowed are %s", s, strings.Join(names, ", "))
 }
 
+// ParseCustomInterval accepts any interval the gold layer can build:
+// Binance's, and N units of s, m, h, d, w (weeks open on Mondays) or M
+// (months open on the 1st), e.g. 2m, 10m, 45m, 2d, 2w, 3M. Nd, Nw and NM
+// open on multiples of their length since the epoch (1970-01-01, the
+// first Monday 1970-01-05, January 1970), as Binance's 3d candles do.
+func ParseCustomInterval(s string) (Interval, error) {
+	if iv, err := ParseInterval(s); err == nil {
+		return iv, nil
+	}
+	s = strings.TrimSpace(s)
+	if n, ok := strings.CutSuffix(s, "mo"); ok {
+		s = n + "M" // the folder spelling of months
+	}
+	if n, unit, ok := splitCustom(s); ok && n > 0 && n <= 1000 {
+		return Interval(strconv.Itoa(n) + unit), nil
+	}
+	return "", fmt.Errorf("unknown interval %q: use N followed by s, m, h, d, w or M (e.g. 10m, 45m, 2d, 2w)", s)
+}
+
+// splitCustom splits "10m" into 10 and "m".
+func splitCustom(s string) (int, string, bool) {
+	if len(s) < 2 {
+		return 0, "", false
+	}
+	unit := s[len(s)-1:]
+	if !strings.Contains("smhdwM", unit) {
+		return 0, "", false
+	}
+	n, err := strconv.Atoi(s[:len(s)-1])
+	if err != nil || strconv.Itoa(n) != s[:len(s)-1] {
+		return 0, "", false
+	}
+	return n, unit, true
+}
+
+var unitDurations = map[string]time.Duration{"s": time.Second, "m": time.Minute, "h": time.Hour, "d": 24 * time.Hour, "w": 7 * 24 * time.Hour}
+
+// custom returns N and the unit of a custom interval.
+func (iv Interval) custom() (int, string) {
+	n, unit, _ := splitCustom(string(iv))
+	return n, unit
+}
+
 // String returns the REST name of the interval.
 func (iv Interval) String() string { return string(iv) }
 
@@ -53,16 +97,31 @@ func (iv Interval) ArchiveName() string {
 func (iv Interval) SpotOnly() bool { return iv == "1s" }
 
 // Monthly reports whether candles are calendar months (variable length).
-func (iv Interval) Monthly() bool { return iv == "1M" }
+func (iv Interval) Monthly() bool { return iv == "1M" || len(iv) > 1 && iv[len(iv)-1] == 'M' }
 
-// Duration is the fixed length of a candle; zero for the monthly interval.
-func (iv Interval) Duration() time.Duration { return fixedDurations[iv] }
+// months is the number of months of a monthly interval.
+func (iv Interval) months() int {
+	if iv == "1M" {
+		return 1
+	}
+	n, _ := iv.custom()
+	return n
+}
+
+// Duration is the fixed length of a candle; zero for monthly intervals.
+func (iv Interval) Duration() time.Duration {
+	if d, ok := fixedDurations[iv]; ok {
+		return d
+	}
+	n, unit := iv.custom()
+	return time.Duration(n) * unitDurations[unit]
+}
 
 // Next returns the open time (ms) of the candle that follows the one opening at openMs.
 func (iv Interval) Next(openMs int64) int64 {
 	if iv.Monthly() {
 		t := time.UnixMilli(openMs).UTC()
-		return time.Date(t.Year(), t.Month()+1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+		return time.Date(t.Year(), t.Month()+time.Month(iv.months()), 1, 0, 0, 0, 0, time.UTC).UnixMilli()
 	}
 	return openMs + iv.Duration().Milliseconds()
 }
@@ -79,9 +138,8 @@ func (iv Interval) Aligned(openMs int64) bool {
 	case iv == "3d":
 		return openMs%int64(24*time.Hour/time.Millisecond) == 0
 	case iv.Monthly():
-		t := time.UnixMilli(openMs).UTC()
-		return openMs%int64(24*time.Hour/time.Millisecond) == 0 && t.Day() == 1
-	case iv == "1w":
+		return iv.Floor(time.UnixMilli(openMs)) == openMs
+	case iv.weekly():
 		const monday = 4 * 24 * 3600 * 1000 // 1970-01-05 was the first Monday
 		return (openMs-monday)%iv.Duration().Milliseconds() == 0
 	default:
@@ -93,7 +151,7 @@ func (iv Interval) Aligned(openMs int64) bool {
 // multiples of it since the epoch (1s to 1d), so that alignment is one
 // remainder; 0 for 3d, 1w and 1M, whose grids Aligned treats apart.
 func (iv Interval) epochStep() int64 {
-	if iv == "3d" || iv == "1w" || iv.Monthly() {
+	if iv == "3d" || iv.weekly() || iv.Monthly() {
 		return 0
 	}
 	return iv.Duration().Milliseconds()
@@ -105,8 +163,10 @@ func (iv Interval) Floor(t time.Time) int64 {
 	switch {
 	case iv.Monthly():
 		u := t.UTC()
-		return time.Date(u.Year(), u.Month(), 1, 0, 0, 0, 0, time.UTC).UnixMilli()
-	case iv == "1w":
+		m := int64(u.Year()-1970)*12 + int64(u.Month()-1)
+		m = floorDiv(m, int64(iv.months())) * int64(iv.months())
+		return time.Date(1970+int(floorDiv(m, 12)), time.Month(m-floorDiv(m, 12)*12+1), 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	case iv.weekly():
 		const monday = 4 * 24 * 3600 * 1000
 		d := iv.Duration().Milliseconds()
 		return monday + floorDiv(ms-monday, d)*d
@@ -133,12 +193,19 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-// Period is the partition a candle belongs to: a day for 1s, a month for
-// 1m..30m and a year for 1h and longer (SPEC section 3).
+// weekly reports whether candles are N weeks opening on Mondays.
+func (iv Interval) weekly() bool { return len(iv) > 1 && iv[len(iv)-1] == 'w' }
+
+// subMinute: candles shorter than a minute (1s, and custom seconds).
+func (iv Interval) subMinute() bool { return !iv.Monthly() && iv.Duration() < time.Minute }
+
+// Period is the partition a candle belongs to: a day for 1s (and other
+// sub-minute intervals), a month for 1m..30m and a year for 1h and longer
+// (SPEC section 3).
 func (iv Interval) Period(openMs int64) string {
 	t := time.UnixMilli(openMs).UTC()
 	switch {
-	case iv == "1s":
+	case iv.subMinute():
 		return t.Format("2006-01-02")
 	case !iv.Monthly() && iv.Duration() < time.Hour:
 		return t.Format("2006-01")
@@ -153,7 +220,7 @@ func (iv Interval) PeriodBounds(openMs int64) (start, end int64) {
 	t := time.UnixMilli(openMs).UTC()
 	var s, e time.Time
 	switch {
-	case iv == "1s":
+	case iv.subMinute():
 		s = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 		e = s.AddDate(0, 0, 1)
 	case !iv.Monthly() && iv.Duration() < time.Hour:

@@ -1,0 +1,458 @@
+package collector
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"go.opentelemetry.io/otel/attribute"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/lakehouse-dev/lakehouse/storage"
+	"github.com/lakehouse-dev/lakehouse/telemetry"
+	"github.com/lakehouse-dev/lakehouse/transform"
+)
+
+// The gold layer (SPEC section 9): lakehouse derive builds candles, trade
+// bars and daily summaries from silver, incrementally. Every gold file
+// records the identity of the silver files it was built from (path, size,
+// version, rows) in its key-value metadata; a gold file whose inputs are
+// unchanged is not rebuilt, and finding that out reads footers only.
+
+// MetaInputs is the gold files' metadata entry listing their inputs.
+const MetaInputs = "lakehouse.inputs"
+
+// DeriveTarget is one gold series to keep current from its silver input.
+type DeriveTarget struct {
+	Dataset  *transform.Dataset // transform.CandlesData, DailySummaryData or TradeBarsData
+	Market   Market
+	Symbol   string
+	Interval transform.Interval // candles: the target interval
+	Bar      transform.BarSpec  // trade bars
+}
+
+func (t DeriveTarget) String() string {
+	switch t.Dataset {
+	case transform.CandlesData:
+		return fmt.Sprintf("candles %s %s %s", t.Market, t.Symbol, t.Interval)
+	case transform.TradeBarsData:
+		return fmt.Sprintf("trade_bars %s %s %s", t.Market, t.Symbol, t.Bar)
+	}
+	return fmt.Sprintf("%s %s %s", t.Dataset.Name, t.Market, t.Symbol)
+}
+
+// Series is the gold series the target writes.
+func (t DeriveTarget) Series() storage.Series {
+	s := storage.Series{Dataset: t.Dataset.Name, Market: string(t.Market), Symbol: t.Symbol}
+	switch t.Dataset {
+	case transform.CandlesData:
+		s.Interval = t.Interval.String()
+	case transform.TradeBarsData:
+		s.Interval = t.Bar.Folder()
+	}
+	return s
+}
+
+// Source is the silver series the target is built from: 1m klines (1s
+// for sub-minute candles), or trades.
+func (t DeriveTarget) Source() storage.Series {
+	s := storage.Series{Dataset: transform.Klines.Name, Market: string(t.Market), Symbol: t.Symbol, Interval: "1m"}
+	switch t.Dataset {
+	case transform.CandlesData:
+		s.Interval = transform.CandleSource(t.Interval).String()
+	case transform.TradeBarsData:
+		s = storage.Series{Dataset: transform.TradesData.Name, Market: string(t.Market), Symbol: t.Symbol}
+	}
+	return s
+}
+
+// DeriveResult is the outcome of one target.
+type DeriveResult struct {
+	Target   DeriveTarget
+	Status   string   // StatusOK (something written), StatusUpToDate, StatusFailed
+	Files    []string // gold files written
+	UpToDate int      // gold files whose inputs had not changed
+	Inputs   int64    // silver rows read
+	Rows     int64    // gold rows written
+	Bytes    int64
+	Duration time.Duration
+	Err      error
+	// Planned lists the gold files a dry run would build.
+	Planned []string
+}
+
+// Deriver builds gold series from silver.
+type Deriver struct {
+	Sink        storage.Sink
+	Mem         memory.Allocator
+	Logger      *slog.Logger
+	Telemetry   *telemetry.Telemetry
+	Concurrency int
+	// From and To bound the gold files built (ms; 0: unbounded): files
+	// whose period overlaps [From, To).
+	From, To int64
+	// DryRun finds what would be built and writes nothing.
+	DryRun bool
+}
+
+// Run derives every target; one failing never stops the others.
+func (d *Deriver) Run(ctx context.Context, targets []DeriveTarget) []DeriveResult {
+	tel := d.Telemetry
+	if tel == nil {
+		tel = telemetry.Noop(d.Logger)
+	}
+	ctx, span := tel.Tracer.Start(ctx, "derive")
+	wf := tel.Metrics.StartWorkflow("derive")
+	tel.Metrics.AddQueued(ctx, len(targets))
+	results := make([]DeriveResult, len(targets))
+	var g errgroup.Group
+	g.SetLimit(max(d.Concurrency, 1))
+	for i, t := range targets {
+		g.Go(func() error {
+			tctx, tspan := tel.Tracer.Start(ctx, "derive.target")
+			tspan.SetAttributes(attribute.String("lakehouse.target", t.String()))
+			started := time.Now()
+			res := d.derive(tctx, t)
+			res.Duration = time.Since(started)
+			switch {
+			case res.Err != nil:
+				res.Status = StatusFailed
+				d.Logger.Error("derive failed", "target", t.String(), "err", res.Err)
+			case len(res.Files) == 0 && len(res.Planned) == 0:
+				res.Status = StatusUpToDate
+			default:
+				res.Status = StatusOK
+			}
+			slices.Sort(res.Files)
+			results[i] = res
+			tel.Metrics.AddQueued(tctx, -1)
+			telemetry.EndSpan(tspan, res.Err)
+			return nil
+		})
+	}
+	g.Wait()
+	failed := 0
+	for _, r := range results {
+		if r.Err != nil {
+			failed++
+		}
+	}
+	wf.End(ctx, failed > 0 || ctx.Err() != nil)
+	var err error
+	if failed > 0 {
+		err = fmt.Errorf("%d of %d derive targets failed", failed, len(results))
+	}
+	telemetry.EndSpan(span, err)
+	return results
+}
+
+// goldFile is one gold file to keep current: its period's range of keys,
+// and the source range it is built from.
+type goldFile struct {
+	key          storage.Key
+	from, to     int64 // gold rows whose time lies here (ms)
+	inFrom, inTo int64 // source open times read (ms)
+}
+
+func (d *Deriver) derive(ctx context.Context, t DeriveTarget) DeriveResult {
+	res := DeriveResult{Target: t}
+	src, err := newSourceIndex(ctx, d.Sink, t.Source())
+	if err != nil || len(src.keys) == 0 {
+		res.Err = err
+		return res
+	}
+	if t.Dataset == transform.TradeBarsData {
+		res.Err = d.deriveBars(ctx, t, src, &res)
+		return res
+	}
+	for _, gf := range d.goldFiles(t, src) {
+		if err := ctx.Err(); err != nil {
+			res.Err = errors.Join(res.Err, err)
+			return res
+		}
+		if err := d.deriveFile(ctx, t, src, gf, &res); err != nil {
+			res.Err = errors.Join(res.Err, fmt.Errorf("%s: %w", gf.key.Path(), err))
+		}
+	}
+	return res
+}
+
+// goldFiles lists the gold files covering the source's stored range,
+// within [From, To).
+func (d *Deriver) goldFiles(t DeriveTarget, src *sourceIndex) []goldFile {
+	lo, hi := src.first, src.last+1
+	if d.From > lo {
+		lo = d.From
+	}
+	if d.To > 0 && d.To < hi {
+		hi = d.To
+	}
+	var out []goldFile
+	for at := lo; at < hi; {
+		var gf goldFile
+		switch t.Dataset {
+		case transform.DailySummaryData:
+			y := time.UnixMilli(at).UTC().Year()
+			gf.from = time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+			gf.to = time.Date(y+1, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+			gf.inFrom, gf.inTo = transform.DailyInputs(gf.from, gf.to)
+			gf.key = t.Series().Key(fmt.Sprint(y))
+		default:
+			iv := t.Interval
+			p := at
+			if len(out) == 0 {
+				// The first candle may open before lo (a week opening in
+				// the previous period): its file comes first.
+				p = iv.Floor(time.UnixMilli(at))
+			}
+			gf.from, gf.to = iv.PeriodBounds(p)
+			gf.inFrom, gf.inTo = transform.CandleInputs(iv, gf.from, gf.to)
+			gf.key = t.Series().Key(iv.Period(gf.from))
+		}
+		out = append(out, gf)
+		at = gf.to
+	}
+	return out
+}
+
+// deriveFile rebuilds one gold file if its inputs changed.
+func (d *Deriver) deriveFile(ctx context.Context, t DeriveTarget, src *sourceIndex, gf goldFile, res *DeriveResult) error {
+	inputs, err := src.inputs(ctx, gf.inFrom, gf.inTo)
+	if err != nil {
+		return err
+	}
+	if len(inputs) == 0 {
+		return nil
+	}
+	identity := inputsEntry(inputs)
+	if fm, err := d.Sink.Meta(ctx, gf.key); err == nil && fm.Meta[MetaInputs] == identity {
+		res.UpToDate++
+		return nil
+	} else if err != nil && !storage.IsNotExist(err) {
+		d.Logger.Warn("gold file unreadable, rebuilding it", "file", gf.key.Path(), "err", err)
+	}
+	if d.DryRun {
+		res.Planned = append(res.Planned, gf.key.Path())
+		return nil
+	}
+	started := time.Now()
+	var add func(arrow.RecordBatch) error
+	var build func() arrow.RecordBatch
+	switch t.Dataset {
+	case transform.DailySummaryData:
+		b := transform.NewDailyBuilder(gf.from, gf.to)
+		add, build = b.Add, func() arrow.RecordBatch { return b.NewRecord(d.Mem) }
+	default:
+		b := transform.NewCandleBuilder(t.Interval, gf.from, gf.to)
+		add, build = b.Add, func() arrow.RecordBatch { return b.NewRecord(d.Mem) }
+	}
+	n, err := readInputs(ctx, d.Sink, inputs, add)
+	res.Inputs += n
+	if err != nil {
+		return err
+	}
+	rec := build()
+	defer rec.Release()
+	if rec.NumRows() == 0 {
+		return nil
+	}
+	info, err := d.Sink.Write(ctx, gf.key, rec, map[string]string{MetaInputs: identity}, storage.Precondition{})
+	if err != nil {
+		return err
+	}
+	d.tel().Metrics.RecordStage(ctx, "derive_"+t.Dataset.Name, time.Since(started), int(n))
+	res.Files = append(res.Files, gf.key.Path())
+	res.Rows += rec.NumRows()
+	res.Bytes += info.Size
+	return nil
+}
+
+func (d *Deriver) tel() *telemetry.Telemetry {
+	if d.Telemetry == nil {
+		d.Telemetry = telemetry.Noop(d.Logger)
+	}
+	return d.Telemetry
+}
+
+// readInputs streams every row of the input files, oldest first, into add.
+func readInputs(ctx context.Context, sink storage.Sink, inputs []storage.FileMeta, add func(arrow.RecordBatch) error) (int64, error) {
+	var n int64
+	for _, in := range inputs {
+		d, err := transform.LookupStored(in.Key.Dataset)
+		if err != nil {
+			return n, err
+		}
+		rr, _, err := sink.ReadStream(ctx, in.Key, d.Schema(in.Key.Market), 0)
+		if err != nil {
+			return n, err
+		}
+		for rr.Next() {
+			rec := rr.RecordBatch()
+			n += rec.NumRows()
+			// Batches read back carry field metadata; the builders want the
+			// dataset's schema exactly.
+			plain := arrowWithSchema(d.Schema(in.Key.Market), rec)
+			err = add(plain)
+			plain.Release()
+			if err != nil {
+				break
+			}
+		}
+		if err == nil {
+			err = rr.Err()
+		}
+		rr.Release()
+		if err != nil && !errors.Is(err, io.EOF) {
+			return n, fmt.Errorf("read %s: %w", in.Key.Path(), err)
+		}
+	}
+	return n, nil
+}
+
+// sourceIndex is the silver series a target reads: its files and, once
+// read, their footers.
+type sourceIndex struct {
+	sink        storage.Sink
+	series      storage.Series
+	d           *transform.Dataset
+	iv          transform.Interval
+	keys        []storage.Key
+	first, last int64 // time (ms) of the oldest and newest stored row
+
+	mu    sync.Mutex
+	metas map[string]storage.FileMeta
+}
+
+func newSourceIndex(ctx context.Context, sink storage.Sink, s storage.Series) (*sourceIndex, error) {
+	d, err := transform.LookupStored(s.Dataset)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := sink.List(ctx, s)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", s.Dir(), err)
+	}
+	idx := &sourceIndex{sink: sink, series: s, d: d, iv: transform.Interval(s.Interval), keys: keys, metas: map[string]storage.FileMeta{}}
+	found := false
+	for _, k := range keys {
+		fm, err := idx.meta(ctx, k)
+		if err != nil {
+			return nil, err
+		}
+		if fm.Rows > 0 {
+			idx.first, found = d.Millis(fm.MinTime), true
+			break
+		}
+	}
+	for i := len(keys) - 1; i >= 0 && found; i-- {
+		fm, err := idx.meta(ctx, keys[i])
+		if err != nil {
+			return nil, err
+		}
+		if fm.Rows > 0 {
+			idx.last = d.Millis(fm.MaxTime)
+			break
+		}
+	}
+	if !found {
+		idx.keys = nil
+	}
+	return idx, nil
+}
+
+func (s *sourceIndex) meta(ctx context.Context, k storage.Key) (storage.FileMeta, error) {
+	s.mu.Lock()
+	fm, ok := s.metas[k.Period]
+	s.mu.Unlock()
+	if ok {
+		return fm, nil
+	}
+	fm, err := s.sink.Meta(ctx, k)
+	if err != nil {
+		return fm, fmt.Errorf("read the footer of %s: %w", k.Path(), err)
+	}
+	if fm.Rows > 0 && !fm.HasStats {
+		return fm, fmt.Errorf("read the footer of %s: no column statistics", k.Path())
+	}
+	fm.Key = k
+	s.mu.Lock()
+	s.metas[k.Period] = fm
+	s.mu.Unlock()
+	return fm, nil
+}
+
+// bounds is the range of times (ms) a source file's period covers.
+func (s *sourceIndex) bounds(k storage.Key) (int64, int64) {
+	if s.d.DailyFiles {
+		t, _ := time.Parse(time.DateOnly, k.Period)
+		return t.UnixMilli(), t.UnixMilli() + 86_400_000
+	}
+	layout := "2006-01"
+	switch len(k.Period) {
+	case 4:
+		layout = "2006"
+	case 10:
+		layout = time.DateOnly
+	}
+	t, _ := time.Parse(layout, k.Period)
+	return s.iv.PeriodBounds(t.UnixMilli())
+}
+
+// inputs returns the footers of the source files with rows overlapping
+// [from, to), oldest first.
+func (s *sourceIndex) inputs(ctx context.Context, from, to int64) ([]storage.FileMeta, error) {
+	var out []storage.FileMeta
+	for _, k := range s.keys {
+		lo, hi := s.bounds(k)
+		if hi <= from || lo >= to {
+			continue
+		}
+		fm, err := s.meta(ctx, k)
+		if err != nil {
+			return nil, err
+		}
+		if fm.Rows > 0 {
+			out = append(out, fm)
+		}
+	}
+	return out, nil
+}
+
+// inputsEntry is the identity of a gold file's inputs: path, size,
+// version and rows of each, in order.
+func inputsEntry(inputs []storage.FileMeta) string {
+	type input struct {
+		Path    string `json:"path"`
+		Size    int64  `json:"size"`
+		Version string `json:"version"`
+		Rows    int64  `json:"rows"`
+	}
+	list := make([]input, len(inputs))
+	for i, in := range inputs {
+		list[i] = input{Path: in.Key.Path(), Size: in.Size, Version: in.Version, Rows: in.Rows}
+	}
+	b, _ := json.Marshal(list)
+	return string(b)
+}
+
+// GoldDepends reports whether a gold file's recorded inputs include the
+// silver file at path (verify and tests).
+func GoldDepends(meta map[string]string, path string) bool {
+	return strings.Contains(meta[MetaInputs], `"path":"`+path+`"`)
+}
+
+// arrowWithSchema is rec with exactly schema sc (batches read back from
+// Parquet carry field ids in their fields' metadata).
+func arrowWithSchema(sc *arrow.Schema, rec arrow.RecordBatch) arrow.RecordBatch {
+	return array.NewRecordBatch(sc, rec.Columns(), rec.NumRows())
+}
