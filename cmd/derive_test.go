@@ -143,3 +143,57 @@ func dnum(v any) float64 {
 }
 
 var _ = binancetest.Spot
+
+// TestDeriveCLIEndToEnd: collect --derive builds the gold series of what it
+// wrote; verify and inventory cover gold; new silver makes the gold files
+// built from it stale (verify exit 1) until derive rebuilds exactly those;
+// DuckDB reads the gold layer.
+func TestDeriveCLIEndToEnd(t *testing.T) {
+	fake := newFake(t)
+	dir := filepath.Join(t.TempDir(), "lake")
+	collect := []string{"collect", "--symbols", "BTCUSDT", "--timeframes", "1m", "--output", dir, "--binance-api-url", fake.URL(), "--summary", "json"}
+	r := run(t, nil, append(collect, "--start", "2024-02-20", "--end", "2024-03-05", "--derive", "--derive-timeframes", "10m,1h,1w")...)
+	if r.code != ExitOK {
+		t.Fatalf("collect --derive: exit %d\n%s%s", r.code, r.out, r.err)
+	}
+	var s struct {
+		Derive []deriveTarget `json:"derive"`
+	}
+	if err := json.Unmarshal([]byte(r.out), &s); err != nil || len(s.Derive) != 4 {
+		t.Fatalf("collect --derive summary: %v %+v\n%s", err, s.Derive, r.out)
+	}
+	for _, d := range s.Derive {
+		if d.Status != "ok" || len(d.Files) == 0 {
+			t.Errorf("derived %+v", d)
+		}
+	}
+	if r := run(t, nil, "verify", "--output", dir); r.code != ExitOK || !strings.Contains(r.out, "candles spot 10m BTCUSDT: OK") {
+		t.Fatalf("verify of silver and gold: exit %d\n%s", r.code, r.out)
+	}
+	inv := run(t, nil, "inventory", "--output", dir, "--data", "candles,daily_summary")
+	for _, want := range []string{"candles  ", "10m", "1w", "daily_summary"} {
+		if !strings.Contains(inv.out, want) {
+			t.Errorf("inventory of gold lacks %q:\n%s", want, inv.out)
+		}
+	}
+
+	// More silver in March: the gold files built from March are stale.
+	if r := run(t, nil, append(collect, "--start", "2024-03-05", "--end", "2024-03-07")...); r.code != ExitOK {
+		t.Fatalf("collect: exit %d %s", r.code, r.err)
+	}
+	v := run(t, nil, "verify", "--output", dir)
+	if v.code != ExitFailed || strings.Count(v.out, "stale ") != 4 {
+		t.Errorf("verify after new silver: exit %d, want 4 stale gold files (10m 2024-03, 1h 2024, 1w 2024, daily 2024)\n%s", v.code, v.out)
+	}
+	got := deriveRun(t, dir, "--timeframes", "10m,1h,1w")
+	if got.Files != 4 {
+		t.Errorf("derive rebuilt %d files, want the 4 stale ones: %+v", got.Files, got.Targets)
+	}
+	if r := run(t, nil, "verify", "--output", dir); r.code != ExitOK {
+		t.Errorf("verify after derive: exit %d\n%s", r.code, r.out)
+	}
+	rows := duckdb(t, fmt.Sprintf(`SELECT interval, count(*) AS n, sum(input_rows) AS inputs FROM read_parquet('%s/gold/candles/**/*.parquet', hive_partitioning = true) GROUP BY interval ORDER BY interval`, filepath.ToSlash(dir)))
+	if len(rows) != 3 || dnum(rows[0]["inputs"]) != 16*1440 {
+		t.Errorf("DuckDB over gold candles: %v", rows)
+	}
+}

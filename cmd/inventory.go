@@ -120,7 +120,7 @@ func inventoryOne(ctx context.Context, store storage.Sink, s storage.Series, key
 	}
 	// Fresh as of the end of the newest row: a candle's close, a trade's time.
 	newest := time.UnixMilli(last)
-	if iv, err := transform.ParseInterval(s.Interval); err == nil && d.Intervals {
+	if iv, err := transform.ParseCustomInterval(s.Interval); err == nil && d.Intervals {
 		newest = time.UnixMilli(iv.CloseTime(last) + 1)
 	}
 	row.FreshnessSec = now.Sub(newest).Seconds()

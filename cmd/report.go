@@ -209,7 +209,7 @@ func seriesCoverage(ctx context.Context, sink storage.Sink, s storage.Series, ke
 	}
 	switch coverageRule(d) {
 	case ruleCandles:
-		iv, err := transform.ParseInterval(s.Interval)
+		iv, err := transform.ParseCustomInterval(s.Interval)
 		if err != nil {
 			return seriesDays{}, err
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lakehouse-dev/lakehouse/collector"
 	"github.com/lakehouse-dev/lakehouse/storage"
 	"github.com/lakehouse-dev/lakehouse/transform"
 )
@@ -68,6 +69,9 @@ times in order, rows in the file of their day, and for agg_trades the chain
 first_trade_id = previous last_trade_id + 1. Cross-checks where both are stored:
 every minute of trades against its 1m kline (open, high, low, close and trade count
 exactly, volumes within 1e-9 relative), every aggregate against its trades.
+Gold (lakehouse derive): rows sorted and unique on their grid (candles), OHLC sane,
+input_rows within the interval, trade bars in trade-id order, and every gold file
+current: built from the silver files stored now (kind stale otherwise).
 Exit 1 if anything but Binance's confirmed gaps is found.`,
 		Example: `  lakehouse verify
   lakehouse verify --market spot --symbols BTCUSDT --timeframes 1m --start 2024-01-01 --format json`,
@@ -189,6 +193,13 @@ func verifyOne(ctx context.Context, store *storage.Store, s storage.Series, keys
 			add(transform.Problem{Kind: "metadata", Detail: err.Error()}, k)
 		} else {
 			confirmed = storage.MergeSourceGaps(append(confirmed, gaps...))
+		}
+		if d.LayerOf() == transform.LayerGold {
+			if stale, why, err := collector.GoldStale(ctx, store, k, fm.Meta); err != nil {
+				add(transform.Problem{Kind: "stale", Detail: "cannot tell whether it is current: " + err.Error()}, k)
+			} else if stale {
+				add(transform.Problem{Kind: "stale", Detail: why}, k)
+			}
 		}
 		if fm.SchemaVersion != transform.SchemaVersion {
 			add(transform.Problem{Kind: "schema_version", Detail: fmt.Sprintf("schema version %q, this lakehouse writes %q", fm.SchemaVersion, transform.SchemaVersion)}, k)

@@ -199,30 +199,127 @@ func (d *Deriver) goldFiles(t DeriveTarget, src *sourceIndex) []goldFile {
 	}
 	var out []goldFile
 	for at := lo; at < hi; {
-		var gf goldFile
-		switch t.Dataset {
-		case transform.DailySummaryData:
-			y := time.UnixMilli(at).UTC().Year()
-			gf.from = time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
-			gf.to = time.Date(y+1, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
-			gf.inFrom, gf.inTo = transform.DailyInputs(gf.from, gf.to)
-			gf.key = t.Series().Key(fmt.Sprint(y))
-		default:
-			iv := t.Interval
-			p := at
-			if len(out) == 0 {
-				// The first candle may open before lo (a week opening in
-				// the previous period): its file comes first.
-				p = iv.Floor(time.UnixMilli(at))
-			}
-			gf.from, gf.to = iv.PeriodBounds(p)
-			gf.inFrom, gf.inTo = transform.CandleInputs(iv, gf.from, gf.to)
-			gf.key = t.Series().Key(iv.Period(gf.from))
+		p := at
+		if len(out) == 0 && t.Dataset == transform.CandlesData {
+			// The first candle may open before lo (a week opening in the
+			// previous period): its file comes first.
+			p = t.Interval.Floor(time.UnixMilli(at))
 		}
+		gf := goldFileAt(t, p)
 		out = append(out, gf)
 		at = gf.to
 	}
 	return out
+}
+
+// goldFileAt is the gold file of t (candles or daily summary) whose
+// period holds the time at (ms).
+func goldFileAt(t DeriveTarget, at int64) goldFile {
+	var gf goldFile
+	if t.Dataset == transform.DailySummaryData {
+		y := time.UnixMilli(at).UTC().Year()
+		gf.from = time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+		gf.to = time.Date(y+1, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+		gf.inFrom, gf.inTo = transform.DailyInputs(gf.from, gf.to)
+		gf.key = t.Series().Key(fmt.Sprint(y))
+		return gf
+	}
+	iv := t.Interval
+	gf.from, gf.to = iv.PeriodBounds(at)
+	gf.inFrom, gf.inTo = transform.CandleInputs(iv, gf.from, gf.to)
+	gf.key = t.Series().Key(iv.Period(gf.from))
+	return gf
+}
+
+// GoldStale reports whether the gold file key is out of date: the silver
+// files it would be built from now are not those it records (changed,
+// added or removed since), with a reason. Footers only.
+func GoldStale(ctx context.Context, sink storage.Sink, key storage.Key, meta map[string]string) (bool, string, error) {
+	t, err := targetOf(key)
+	if err != nil {
+		return false, "", err
+	}
+	src, err := newSourceIndex(ctx, sink, t.Source())
+	if err != nil {
+		return false, "", err
+	}
+	var identity string
+	if t.Dataset == transform.TradeBarsData {
+		i := slices.IndexFunc(src.keys, func(k storage.Key) bool { return k.Period == key.Period })
+		if i < 0 {
+			return true, "its day of " + t.Source().Dir() + " is no longer stored", nil
+		}
+		carry, err := previousCarry(ctx, sink, key)
+		if err != nil {
+			return false, "", err
+		}
+		if _, identity, err = barsInputs(ctx, src, i, carry); err != nil {
+			return false, "", err
+		}
+	} else {
+		start, ok := periodStart(key.Period)
+		if !ok {
+			return false, "", fmt.Errorf("%s: not a period", key.Path())
+		}
+		gf := goldFileAt(t, start)
+		inputs, err := src.inputs(ctx, gf.inFrom, gf.inTo)
+		if err != nil {
+			return false, "", err
+		}
+		identity = inputsEntry(inputs)
+	}
+	if identity != meta[MetaInputs] {
+		return true, "built from silver files that have changed since; run lakehouse derive", nil
+	}
+	return false, "", nil
+}
+
+// targetOf is the derive target a gold key belongs to.
+func targetOf(key storage.Key) (DeriveTarget, error) {
+	d, err := transform.LookupStored(key.Dataset)
+	if err != nil {
+		return DeriveTarget{}, err
+	}
+	t := DeriveTarget{Dataset: d, Market: Market(key.Market), Symbol: key.Symbol}
+	switch d {
+	case transform.CandlesData:
+		t.Interval, err = transform.ParseCustomInterval(key.Interval)
+	case transform.TradeBarsData:
+		t.Bar, err = transform.ParseBarSpec(key.Interval)
+	case transform.DailySummaryData:
+	default:
+		err = fmt.Errorf("%s is not a gold dataset", d.Name)
+	}
+	return t, err
+}
+
+// previousCarry is the bar carried into the day of key: the carry of the
+// gold file of the day before it, if stored.
+func previousCarry(ctx context.Context, sink storage.Sink, key storage.Key) (*barCarry, error) {
+	keys, err := sink.List(ctx, key.Series())
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(keys, func(k storage.Key) bool { return k.Period == key.Period })
+	if i <= 0 {
+		return nil, nil
+	}
+	fm, err := sink.Meta(ctx, keys[i-1])
+	if err != nil {
+		return nil, err
+	}
+	return parseCarry(fm.Meta[MetaBarCarry])
+}
+
+// periodStart parses a file period (YYYY, YYYY-MM or YYYY-MM-DD) to ms.
+func periodStart(p string) (int64, bool) {
+	for _, layout := range []string{"2006", "2006-01", time.DateOnly} {
+		if len(layout) == len(p) {
+			t, err := time.Parse(layout, p)
+			return t.UnixMilli(), err == nil
+		}
+	}
+	return 0, false
 }
 
 // deriveFile rebuilds one gold file if its inputs changed.
@@ -393,19 +490,11 @@ func (s *sourceIndex) meta(ctx context.Context, k storage.Key) (storage.FileMeta
 
 // bounds is the range of times (ms) a source file's period covers.
 func (s *sourceIndex) bounds(k storage.Key) (int64, int64) {
+	start, _ := periodStart(k.Period)
 	if s.d.DailyFiles {
-		t, _ := time.Parse(time.DateOnly, k.Period)
-		return t.UnixMilli(), t.UnixMilli() + 86_400_000
+		return start, start + 86_400_000
 	}
-	layout := "2006-01"
-	switch len(k.Period) {
-	case 4:
-		layout = "2006"
-	case 10:
-		layout = time.DateOnly
-	}
-	t, _ := time.Parse(layout, k.Period)
-	return s.iv.PeriodBounds(t.UnixMilli())
+	return s.iv.PeriodBounds(start)
 }
 
 // inputs returns the footers of the source files with rows overlapping

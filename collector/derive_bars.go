@@ -54,26 +54,10 @@ func (d *Deriver) inRange(from, to int64) bool {
 // carry out of it.
 func (d *Deriver) barsDay(ctx context.Context, t DeriveTarget, src *sourceIndex, i int, carry *barCarry, res *DeriveResult, write bool) (*barCarry, error) {
 	k := src.keys[i]
-	first := i
-	if carry != nil {
-		for first > 0 && src.keys[first].Period > carry.Day {
-			first--
-		}
+	inputs, identity, err := barsInputs(ctx, src, i, carry)
+	if err != nil {
+		return nil, err
 	}
-	var inputs []storage.FileMeta
-	for _, in := range src.keys[first : i+1] {
-		fm, err := src.meta(ctx, in)
-		if err != nil {
-			return nil, err
-		}
-		inputs = append(inputs, fm)
-	}
-	carryIn := ""
-	if carry != nil {
-		b, _ := json.Marshal(carry)
-		carryIn = string(b)
-	}
-	identity := inputsEntry(inputs) + carryIn
 	gold := t.Series().Key(k.Period)
 	if fm, err := d.Sink.Meta(ctx, gold); err == nil && fm.Meta[MetaInputs] == identity {
 		res.UpToDate++
@@ -115,6 +99,31 @@ func (d *Deriver) barsDay(ctx context.Context, t DeriveTarget, src *sourceIndex,
 	res.Rows += rec.NumRows()
 	res.Bytes += info.Size
 	return out, nil
+}
+
+// barsInputs lists the source files the bars of day i are built from
+// (from the carried bar's first day on) and their identity with the carry.
+func barsInputs(ctx context.Context, src *sourceIndex, i int, carry *barCarry) ([]storage.FileMeta, string, error) {
+	first := i
+	if carry != nil {
+		for first > 0 && src.keys[first].Period > carry.Day {
+			first--
+		}
+	}
+	var inputs []storage.FileMeta
+	for _, in := range src.keys[first : i+1] {
+		fm, err := src.meta(ctx, in)
+		if err != nil {
+			return nil, "", err
+		}
+		inputs = append(inputs, fm)
+	}
+	carryIn := ""
+	if carry != nil {
+		b, _ := json.Marshal(carry)
+		carryIn = string(b)
+	}
+	return inputs, inputsEntry(inputs) + carryIn, nil
 }
 
 func parseCarry(v string) (*barCarry, error) {
