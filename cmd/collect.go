@@ -323,6 +323,11 @@ func runCollect(ctx context.Context, o *collectOptions, p *collectPlan) error {
 	var derived []collector.DeriveResult
 	if p.derive != nil && ctx.Err() == nil {
 		d := &collector.Deriver{Sink: sink, Mem: memory.DefaultAllocator, Logger: logger, Telemetry: tel, Concurrency: o.concurrency}
+		if progress != nil {
+			dp := newProgress(o.io.Err, len(results), 200*time.Millisecond, "derive", "series")
+			d.Progress = dp
+			defer dp.Finish()
+		}
 		derived = deriveTouched(ctx, d, *p.derive, results)
 	}
 	if err := printSummary(o.io.Out, o.summary, results, time.Since(started), derived...); err != nil {

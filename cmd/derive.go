@@ -122,6 +122,7 @@ type deriveOptions struct {
 	summary     string
 	dryRun      bool
 	concurrency int
+	quiet       bool
 	telemetry   telemetryOptions
 }
 
@@ -169,6 +170,7 @@ file rebuilds exactly the gold files built from it.`,
 	f.StringVar(&o.summary, "summary", "text", "end-of-run summary on stdout: text, json")
 	f.BoolVar(&o.dryRun, "dry-run", false, "list the gold files that would be built, write nothing")
 	f.IntVar(&o.concurrency, "concurrency", 4, "gold series built at once")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress bar (it is only drawn when stderr is a terminal)")
 	o.telemetry.addFlags(f)
 	return c
 }
@@ -253,7 +255,15 @@ func (o *deriveOptions) run(ctx context.Context) error {
 	}
 	started := time.Now()
 	d := &collector.Deriver{Sink: sink, Mem: memory.DefaultAllocator, Logger: logger, Telemetry: tel, Concurrency: o.concurrency, From: from, To: to, DryRun: o.dryRun}
+	var progress *taskProgress
+	if !o.quiet && isTerminal(o.io.Err) {
+		progress = newProgress(o.io.Err, len(targets), 200*time.Millisecond, "derive", "series")
+		d.Progress = progress
+	}
 	results := d.Run(ctx, targets)
+	if progress != nil {
+		progress.Finish()
+	}
 	if err := printDerive(o.io.Out, o.summary, store.Location(), results, time.Since(started), o.dryRun); err != nil {
 		return err
 	}

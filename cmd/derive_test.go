@@ -197,3 +197,27 @@ func TestDeriveCLIEndToEnd(t *testing.T) {
 		t.Errorf("DuckDB over gold candles: %v", rows)
 	}
 }
+
+// TestDeriveTelemetry: derive records its workflow (workflow=derive), its
+// processing stage and storage operations, and spans derive -> derive.target.
+func TestDeriveTelemetry(t *testing.T) {
+	fake := newFake(t)
+	dir := filepath.Join(t.TempDir(), "lake")
+	if r := run(t, nil, "collect", "--symbols", "BTCUSDT", "--start", "2024-03-10", "--output", dir, "--binance-api-url", fake.URL()); r.code != ExitOK {
+		t.Fatalf("collect: exit %d %s", r.code, r.err)
+	}
+	r := run(t, nil, "derive", "--output", dir, "--timeframes", "1h", "--console-export", "--summary", "json")
+	if r.code != ExitOK {
+		t.Fatalf("derive: exit %d %s", r.code, r.err)
+	}
+	var s deriveSummary
+	if err := json.Unmarshal([]byte(r.out), &s); err != nil {
+		t.Fatalf("stdout is not the JSON summary alone: %v\n%s", err, r.out)
+	}
+	for _, want := range []string{`"Name":"derive"`, `"Name":"derive.target"`, `"Value":"derive"`, "derive_candles", "derive_daily_summary",
+		`"Name":"crypto_workflow_executions_total"`, `"Name":"crypto_processing_duration_seconds"`, `"Name":"crypto_storage_operations_total"`} {
+		if !strings.Contains(r.err, want) {
+			t.Errorf("console export lacks %s", want)
+		}
+	}
+}

@@ -22,9 +22,13 @@ type taskProgress struct {
 	rows    int64
 	bytes   int64
 	failed  int
+	what    string // collect, derive
 }
 
-var _ collector.Progress = (*taskProgress)(nil)
+var (
+	_ collector.Progress       = (*taskProgress)(nil)
+	_ collector.DeriveProgress = (*taskProgress)(nil)
+)
 
 // isTerminal reports whether w is a terminal; progress is only drawn there,
 // so logs in a CronJob or a pipe stay clean.
@@ -34,17 +38,23 @@ func isTerminal(w io.Writer) bool {
 }
 
 func newTaskProgress(w io.Writer, tasks int, throttle time.Duration) *taskProgress {
-	p := &taskProgress{started: time.Now()}
-	p.bar = progressbar.NewOptions(tasks,
+	return newProgress(w, tasks, throttle, "collect", "tasks")
+}
+
+// newProgress draws a bar of n units of work (collect's tasks, derive's
+// gold series).
+func newProgress(w io.Writer, n int, throttle time.Duration, what, unit string) *taskProgress {
+	p := &taskProgress{started: time.Now(), what: what}
+	p.bar = progressbar.NewOptions(n,
 		progressbar.OptionSetWriter(w),
-		progressbar.OptionSetDescription("collect"),
+		progressbar.OptionSetDescription(what),
 		progressbar.OptionShowCount(),
 		progressbar.OptionSetPredictTime(true),
 		progressbar.OptionSetElapsedTime(true),
 		progressbar.OptionSetWidth(24),
 		progressbar.OptionThrottle(throttle),
 		progressbar.OptionClearOnFinish(),
-		progressbar.OptionSetItsString("tasks"),
+		progressbar.OptionSetItsString(unit),
 	)
 	return p
 }
@@ -67,9 +77,20 @@ func (p *taskProgress) TaskDone(r collector.TaskResult) {
 	p.bar.Add(1)
 }
 
+// TargetDone counts a derive target (collector.DeriveProgress).
+func (p *taskProgress) TargetDone(failed bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if failed {
+		p.failed++
+	}
+	p.bar.Describe(p.describe())
+	p.bar.Add(1)
+}
+
 func (p *taskProgress) describe() string {
 	rate := float64(p.rows) / max(time.Since(p.started).Seconds(), 0.001)
-	s := fmt.Sprintf("%d rows, %s, %.0f rows/s", p.rows, humanBytes(p.bytes), rate)
+	s := fmt.Sprintf("%s: %d rows, %s, %.0f rows/s", p.what, p.rows, humanBytes(p.bytes), rate)
 	if p.failed > 0 {
 		s += fmt.Sprintf(", %d failed", p.failed)
 	}

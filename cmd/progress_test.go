@@ -33,3 +33,20 @@ func TestNoProgressWhenStderrIsNotATerminal(t *testing.T) {
 		t.Fatal("a buffer is not a terminal")
 	}
 }
+
+// TestDeriveReportsProgress: a derive run reports through the same bar,
+// counting gold series, the rows and bytes of the files written.
+func TestDeriveReportsProgress(t *testing.T) {
+	e := struct{ buf bytes.Buffer }{}
+	p := newProgress(&e.buf, 2, 0, "derive", "series")
+	var _ collector.DeriveProgress = p
+	p.FileWritten(24, 4096)
+	p.TargetDone(false)
+	p.TargetDone(true)
+	out := e.buf.String()
+	for _, want := range []string{"derive: 24 rows", "4.0 KiB", "1 failed", "1/2"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("progress lacks %q: %q", want, out)
+		}
+	}
+}

@@ -103,6 +103,15 @@ type Deriver struct {
 	From, To int64
 	// DryRun finds what would be built and writes nothing.
 	DryRun bool
+	// Progress, if set, hears of every gold file written and target done.
+	Progress DeriveProgress
+}
+
+// DeriveProgress follows a derive run for a human; calls come from
+// concurrent targets.
+type DeriveProgress interface {
+	FileWritten(rows int, bytes int64)
+	TargetDone(failed bool)
 }
 
 // Run derives every target; one failing never stops the others.
@@ -135,6 +144,9 @@ func (d *Deriver) Run(ctx context.Context, targets []DeriveTarget) []DeriveResul
 			}
 			slices.Sort(res.Files)
 			results[i] = res
+			if d.Progress != nil {
+				d.Progress.TargetDone(res.Err != nil)
+			}
 			tel.Metrics.AddQueued(tctx, -1)
 			telemetry.EndSpan(tspan, res.Err)
 			return nil
@@ -367,11 +379,19 @@ func (d *Deriver) deriveFile(ctx context.Context, t DeriveTarget, src *sourceInd
 	if err != nil {
 		return err
 	}
-	d.tel().Metrics.RecordStage(ctx, "derive_"+t.Dataset.Name, time.Since(started), int(n))
+	d.written(ctx, t, started, n, rec.NumRows(), info.Size)
 	res.Files = append(res.Files, gf.key.Path())
 	res.Rows += rec.NumRows()
 	res.Bytes += info.Size
 	return nil
+}
+
+// written records a gold file written: the stage's metrics and progress.
+func (d *Deriver) written(ctx context.Context, t DeriveTarget, started time.Time, inputs, rows, bytes int64) {
+	d.tel().Metrics.RecordStage(ctx, "derive_"+t.Dataset.Name, time.Since(started), int(inputs))
+	if d.Progress != nil {
+		d.Progress.FileWritten(int(rows), bytes)
+	}
 }
 
 func (d *Deriver) tel() *telemetry.Telemetry {

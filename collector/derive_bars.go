@@ -94,7 +94,7 @@ func (d *Deriver) barsDay(ctx context.Context, t DeriveTarget, src *sourceIndex,
 	if err != nil {
 		return nil, err
 	}
-	d.tel().Metrics.RecordStage(ctx, "derive_"+t.Dataset.Name, time.Since(started), int(n))
+	d.written(ctx, t, started, n, rec.NumRows(), info.Size)
 	res.Files = append(res.Files, gold.Path())
 	res.Rows += rec.NumRows()
 	res.Bytes += info.Size
