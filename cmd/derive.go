@@ -235,6 +235,7 @@ func (o *deriveOptions) run(ctx context.Context) error {
 	if err != nil {
 		return usageError("%v", err)
 	}
+	applyMemoryLimit(o.io, logger, o.concurrency)
 	tel := o.telemetry.start(ctx, o.io, logger, backend.Kind())
 	defer tel.Shutdown(o.telemetry.timeout)
 	store := storage.NewStore(backend, memory.DefaultAllocator, storage.WriteOptions{Producer: "lakehouse " + Version()})

@@ -18,7 +18,10 @@
 #   TRADES_RUNS     interleaved runs of each side of the trades race (default 3)
 #   TRADES_MEM_DENSITIES  trades a minute of the monthly files of the trades memory
 #                   figure (default "100 400": 4.2M and 16.7M rows)
-#   BENCH_ONLY=trades  run only the trades figures (and no Go benchmarks)
+#   DERIVE_SYMBOLS  spot symbols of the derive race, a year of 1m each (default 8)
+#   DERIVE_RUNS     interleaved runs of each side of the derive race (default 3)
+#   DERIVE_INTERVAL candle interval derived from 1m (default 1h)
+#   BENCH_ONLY=trades|derive  run only those figures (and no Go benchmarks)
 #   BENCH_STRICT=1  exit 1 when any target fails (default: exit 0 if the harness ran)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -50,11 +53,11 @@ BENCH_T0=$(date +%s)
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time missing (apt-get install -y time)" >&2; exit 2; }
 [ -d tools/duckdb/node_modules/@duckdb/node-api ] || { echo "bench: DuckDB missing; run make duckdb" >&2; exit 2; }
 # The telemetry runs export to a real OTLP receiver (tools/otelcol/run-with.sh).
-[ -n "${LAKEHOUSE_TEST_OTLP_ENDPOINT:-}" ] || [ "$BENCH_ONLY" = trades ] || { echo "bench: run under tools/otelcol/run-with.sh (make bench does)" >&2; exit 2; }
+[ -n "${LAKEHOUSE_TEST_OTLP_ENDPOINT:-}" ] || [ -n "$BENCH_ONLY" ] || { echo "bench: run under tools/otelcol/run-with.sh (make bench does)" >&2; exit 2; }
 # 2024 only: the spot archive switches to microsecond timestamps in 2025.
 [ "$ARCHIVE_MONTHS" -ge 1 ] && [ "$ARCHIVE_MONTHS" -le 12 ] || { echo "bench: ARCHIVE_MONTHS must be 1..12" >&2; exit 2; }
 [ "$MEM_MONTHS" -ge 1 ] && [ "$MEM_MONTHS" -le 12 ] || { echo "bench: MEM_MONTHS must be 1..12" >&2; exit 2; }
-[ -z "$BENCH_ONLY" ] || [ "$BENCH_ONLY" = trades ] || { echo "bench: BENCH_ONLY must be trades or empty" >&2; exit 2; }
+case $BENCH_ONLY in "" | trades | derive) ;; *) echo "bench: BENCH_ONLY must be trades, derive or empty" >&2; exit 2 ;; esac
 [ "$TEL_PROFILES" -ge 1 ] 2>/dev/null || { echo "bench: TEL_PROFILES must be 1 or more" >&2; exit 2; }
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lakehouse-bench.XXXXXX")
@@ -340,6 +343,7 @@ verdict telemetry "telemetry ${share}% of ${total} CPU (all exporters on, $TEL_P
 fi # [ -z "$BENCH_ONLY" ]
 
 # ---------------------------------------------------------------- trades
+if [ "$BENCH_ONLY" != derive ]; then
 # Rows/s: TRADES_DAYS daily spot trades zips of BTCUSDT at
 # TRADES_PER_MINUTE (5000: 7.2M rows, 155 MB zipped a day). The fake
 # builds each zip once into a file (--trades-zip-dir) before the timed
@@ -426,6 +430,12 @@ done
 ok=$(py "print('PASS' if $tmax < 128 * 1024 else 'FAIL')")
 verdict trades "peak RSS of a month: $tdesc" "< 128 MiB" "$ok"
 info trades "peak RSS $((tlh_rss / 1024)) MiB (the rows/s runs above)"
+fi # [ "$BENCH_ONLY" != derive ]
+
+# ---------------------------------------------------------------- derive
+if [ "$BENCH_ONLY" != trades ]; then
+	. tools/bench/derive.sh
+fi
 
 # ---------------------------------------------------------------- Go benchmarks
 if [ -z "$BENCH_ONLY" ]; then
