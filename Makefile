@@ -33,8 +33,8 @@ $(DUCKDB): tools/duckdb/package.json tools/duckdb/package-lock.json
 test: duckdb chromium $(OTELCOL) $(VERSITYGW) $(PROMTOOL)
 	tools/otelcol/run-with.sh tools/s3/run-with.sh \
 	  env LAKEHOUSE_REQUIRE_DUCKDB=1 LAKEHOUSE_REQUIRE_SERVERS=1 $(GO) test -race -count=1 -timeout 30m ./...
-	# The one-year archive backfill is too slow under the race detector.
-	$(GO) test -count=1 -run 'TestOneYearFromArchive' ./collector/
+	# The one-year archive backfill and the year of derived candles are too slow under the race detector.
+	$(GO) test -count=1 -run 'TestOneYearFromArchive|TestDeriveCandlesEqualNative' ./collector/
 
 test-short:
 	$(GO) test -short -count=1 ./...

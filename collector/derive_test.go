@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/lakehouse-dev/lakehouse/collector"
@@ -217,5 +218,41 @@ func TestDeriveIncremental(t *testing.T) {
 		if !rebuilt[f] {
 			t.Errorf("%s depends on February and was not rebuilt", f)
 		}
+	}
+}
+
+// countingSink counts the reads of file data (not footers).
+type countingSink struct {
+	storage.Sink
+	reads int
+}
+
+func (c *countingSink) Read(ctx context.Context, key storage.Key) (arrow.RecordBatch, storage.Stored, error) {
+	c.reads++
+	return c.Sink.Read(ctx, key)
+}
+
+func (c *countingSink) ReadStream(ctx context.Context, key storage.Key, schema *arrow.Schema, batchRows int) (array.RecordReader, string, error) {
+	c.reads++
+	return c.Sink.ReadStream(ctx, key, schema, batchRows)
+}
+
+// TestDeriveRerunReadsFootersOnly: with nothing new in silver, a rerun
+// reads no file's data, only footers.
+func TestDeriveRerunReadsFootersOnly(t *testing.T) {
+	e := newEnv(t)
+	storeFakeKlines(t, e, "1m", day("2024-01-20"), day("2024-02-10"))
+	targets := []collector.DeriveTarget{candleTarget("1h"), candleTarget("10m"), {Dataset: transform.DailySummaryData, Market: collector.Spot, Symbol: "BTCUSDT"}}
+	d := deriver(e)
+	d.Run(context.Background(), targets)
+	cs := &countingSink{Sink: e.store}
+	d.Sink = cs
+	for _, r := range d.Run(context.Background(), targets) {
+		if r.Err != nil || r.Status != collector.StatusUpToDate || r.UpToDate == 0 {
+			t.Errorf("rerun %s: %s, %d up to date, %v", r.Target, r.Status, r.UpToDate, r.Err)
+		}
+	}
+	if cs.reads != 0 {
+		t.Errorf("a rerun with nothing new read %d files' data", cs.reads)
 	}
 }
