@@ -200,23 +200,9 @@ func (o *deriveOptions) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var from, to int64
-	if o.start != "" {
-		t, err := parseTime("start", o.start)
-		if err != nil {
-			return usageError("%v", err)
-		}
-		from = t.UnixMilli()
-	}
-	if o.end != "" {
-		t, err := parseTime("end", o.end)
-		if err != nil {
-			return usageError("%v", err)
-		}
-		to = t.UnixMilli()
-	}
-	if from != 0 && to != 0 && from >= to {
-		return usageError("--start %s is not before --end %s", o.start, o.end)
+	from, to, err := parseRange(o.start, o.end)
+	if err != nil {
+		return err
 	}
 	if o.summary != "text" && o.summary != "json" {
 		return usageError("unknown --summary %q: allowed are text, json", o.summary)

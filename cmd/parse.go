@@ -75,3 +75,26 @@ func splitList(values []string) []string {
 	}
 	return out
 }
+
+// parseRange reads optional --start and --end into ms (0 when absent), a
+// usage error when either is unparsable or start is not before end.
+func parseRange(start, end string) (from, to int64, err error) {
+	if start != "" {
+		t, err := parseTime("start", start)
+		if err != nil {
+			return 0, 0, usageError("%v", err)
+		}
+		from = t.UnixMilli()
+	}
+	if end != "" {
+		t, err := parseTime("end", end)
+		if err != nil {
+			return 0, 0, usageError("%v", err)
+		}
+		to = t.UnixMilli()
+	}
+	if from != 0 && to != 0 && from >= to {
+		return 0, 0, usageError("--start %s is not before --end %s", start, end)
+	}
+	return from, to, nil
+}

@@ -132,19 +132,16 @@ func shortDuration(d time.Duration) string {
 // tradeBarChecker checks trade bars: ordered by trade ids without overlap,
 // first <= last, OHLC sane, at least one trade.
 type tradeBarChecker struct {
+	rowsOnly
 	lastID int64
 	seen   bool
 }
 
 func newTradeBarChecker(CheckScope) SeriesChecker { return &tradeBarChecker{} }
 
-func (c *tradeBarChecker) StartFile(FileInfo) {}
-func (c *tradeBarChecker) EndFile() []Problem { return nil }
-func (c *tradeBarChecker) Close()             {}
-
 func (c *tradeBarChecker) Check(rec arrow.RecordBatch) []Problem {
-	if !SameFields(TradeBarSchema, rec.Schema()) {
-		return []Problem{{Kind: "schema", Detail: rec.Schema().String()}}
+	if p := schemaProblem(TradeBarSchema, rec); p != nil {
+		return p
 	}
 	first := rec.Column(0).(*array.Int64)
 	last := rec.Column(1).(*array.Int64)
@@ -163,8 +160,9 @@ func (c *tradeBarChecker) Check(rec arrow.RecordBatch) []Problem {
 			out = append(out, Problem{Kind: "trade_range", OpenTime: at, IDs: ids, Detail: fmt.Sprintf("trades %d..%d, count %d", first.Value(i), last.Value(i), trades.Value(i))})
 		}
 		c.lastID, c.seen = max(c.lastID, last.Value(i)), true
-		if h.Value(i) < max(o.Value(i), cl.Value(i), l.Value(i)) || l.Value(i) > min(o.Value(i), cl.Value(i)) {
-			out = append(out, Problem{Kind: "ohlc", OpenTime: at, IDs: ids, Detail: fmt.Sprintf("open %v high %v low %v close %v", o.Value(i), h.Value(i), l.Value(i), cl.Value(i))})
+		if p, bad := ohlcProblem(at, o.Value(i), h.Value(i), l.Value(i), cl.Value(i)); bad {
+			p.IDs = ids
+			out = append(out, p)
 		}
 	}
 	return out

@@ -157,6 +157,7 @@ func (b *CandleBuilder) NewRecord(mem memory.Allocator) arrow.RecordBatch {
 // the interval holds. Gaps are not problems: a gold candle exists only
 // where silver has input (verify of the silver series reports those).
 type candleChecker struct {
+	rowsOnly
 	iv   Interval
 	last int64
 	seen bool
@@ -164,13 +165,9 @@ type candleChecker struct {
 
 func newCandleChecker(s CheckScope) SeriesChecker { return &candleChecker{iv: s.Interval} }
 
-func (c *candleChecker) StartFile(FileInfo) {}
-func (c *candleChecker) EndFile() []Problem { return nil }
-func (c *candleChecker) Close()             {}
-
 func (c *candleChecker) Check(rec arrow.RecordBatch) []Problem {
-	if !SameFields(CandleSchema, rec.Schema()) {
-		return []Problem{{Kind: "schema", Detail: rec.Schema().String()}}
+	if p := schemaProblem(CandleSchema, rec); p != nil {
+		return p
 	}
 	ts := rec.Column(idxOpenTime).(*array.Timestamp)
 	f := func(i int) *array.Float64 { return rec.Column(i).(*array.Float64) }
@@ -189,8 +186,9 @@ func (c *candleChecker) Check(rec arrow.RecordBatch) []Problem {
 			out = append(out, Problem{Kind: "grid", OpenTime: at, Detail: "not on the " + string(c.iv) + " grid"})
 		}
 		c.last, c.seen = max(c.last, at), true
-		if h.Value(i) < max(o.Value(i), cl.Value(i), l.Value(i)) || l.Value(i) > min(o.Value(i), cl.Value(i)) {
-			out = append(out, Problem{Kind: "ohlc", OpenTime: at, Detail: fmt.Sprintf("open %v high %v low %v close %v", o.Value(i), h.Value(i), l.Value(i), cl.Value(i))})
+		if p, bad := ohlcProblem(at, o.Value(i), h.Value(i), l.Value(i), cl.Value(i)); bad {
+			p.IDs = nil
+			out = append(out, p)
 		}
 		if n, most := rows.Value(i), gridSlots(src, at, c.iv.Next(at)); n < 1 || n > most {
 			out = append(out, Problem{Kind: "input_rows", OpenTime: at, Detail: fmt.Sprintf("input_rows %d, want 1..%d", n, most)})
@@ -214,4 +212,29 @@ func gridSlots(iv Interval, start, end int64) int64 {
 		return 0
 	}
 	return (end-1-first)/d + 1
+}
+
+// ohlcProblem reports a bar whose high or low does not bound its open,
+// close and each other (gold checkers).
+func ohlcProblem(at int64, o, h, l, c float64) (Problem, bool) {
+	if h >= max(o, c, l) && l <= min(o, c) {
+		return Problem{}, false
+	}
+	return Problem{Kind: "ohlc", OpenTime: at, Detail: fmt.Sprintf("open %v high %v low %v close %v", o, h, l, c)}, true
+}
+
+// rowsOnly is the part of a SeriesChecker that files do not concern: the
+// gold checkers look at rows, in order, and at nothing per file.
+type rowsOnly struct{}
+
+func (rowsOnly) StartFile(FileInfo) {}
+func (rowsOnly) EndFile() []Problem { return nil }
+func (rowsOnly) Close()             {}
+
+// schemaProblem is the problem of a batch without want's columns, or nil.
+func schemaProblem(want *arrow.Schema, rec arrow.RecordBatch) []Problem {
+	if SameFields(want, rec.Schema()) {
+		return nil
+	}
+	return []Problem{{Kind: "schema", Detail: rec.Schema().String()}}
 }

@@ -171,19 +171,16 @@ func (b *DailyBuilder) NewRecord(mem memory.Allocator) arrow.RecordBatch {
 // dailyChecker checks daily summaries: days sorted, unique, at midnight,
 // OHLC sane, missing minutes within a day.
 type dailyChecker struct {
+	rowsOnly
 	last int64
 	seen bool
 }
 
 func newDailyChecker(CheckScope) SeriesChecker { return &dailyChecker{} }
 
-func (c *dailyChecker) StartFile(FileInfo) {}
-func (c *dailyChecker) EndFile() []Problem { return nil }
-func (c *dailyChecker) Close()             {}
-
 func (c *dailyChecker) Check(rec arrow.RecordBatch) []Problem {
-	if !SameFields(DailySummarySchema, rec.Schema()) {
-		return []Problem{{Kind: "schema", Detail: rec.Schema().String()}}
+	if p := schemaProblem(DailySummarySchema, rec); p != nil {
+		return p
 	}
 	ts := rec.Column(0).(*array.Timestamp)
 	f := func(i int) *array.Float64 { return rec.Column(i).(*array.Float64) }
@@ -199,8 +196,9 @@ func (c *dailyChecker) Check(rec arrow.RecordBatch) []Problem {
 			out = append(out, Problem{Kind: "grid", OpenTime: at, Detail: "not midnight UTC"})
 		}
 		c.last, c.seen = max(c.last, at), true
-		if h.Value(i) < max(o.Value(i), cl.Value(i), l.Value(i)) || l.Value(i) > min(o.Value(i), cl.Value(i)) {
-			out = append(out, Problem{Kind: "ohlc", OpenTime: at, Detail: fmt.Sprintf("open %v high %v low %v close %v", o.Value(i), h.Value(i), l.Value(i), cl.Value(i))})
+		if p, bad := ohlcProblem(at, o.Value(i), h.Value(i), l.Value(i), cl.Value(i)); bad {
+			p.IDs = nil
+			out = append(out, p)
 		}
 		if m := missing.Value(i); m < 0 || m >= 1440 {
 			out = append(out, Problem{Kind: "missing_minutes", OpenTime: at, Detail: fmt.Sprintf("missing_minutes %d, want 0..1439", m)})
