@@ -5,6 +5,8 @@ package deploy
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,6 +19,8 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/lakehouse-dev/lakehouse/cmd"
 )
 
 // kustomization is the subset of kustomize's schema the manifests use;
@@ -356,6 +360,36 @@ func TestGracePeriodCoversShutdownBudget(t *testing.T) {
 		}
 		if grace < need {
 			t.Errorf("%s: terminationGracePeriodSeconds %v is below the shutdown budget %v (writes, telemetry flush and %v slack)", name, grace, need, shutdownSlack)
+		}
+	}
+}
+
+// TestConfigMapIsValidCollectConfig: the ConfigMaps' LAKEHOUSE_* values
+// (base and overlay) are ones collect accepts, each naming a real flag:
+// lakehouse config, given exactly that environment, exits 0 and reports
+// every one of them as taken from the environment.
+func TestConfigMapIsValidCollectConfig(t *testing.T) {
+	cfg := load(t).configs
+	var out, errb bytes.Buffer
+	io := cmd.IO{Out: &out, Err: &errb, Now: time.Now, Getenv: func(k string) string { return cfg[k] }}
+	if code := cmd.Run(context.Background(), io, []string{"config", "--format", "json"}); code != cmd.ExitOK {
+		t.Fatalf("lakehouse config with the ConfigMap's environment: exit %d: %s", code, errb.String())
+	}
+	var got struct {
+		Settings []struct{ Name, Value, Source string }
+	}
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	fromEnv := map[string]bool{}
+	for _, s := range got.Settings {
+		if strings.HasPrefix(s.Source, "env ") {
+			fromEnv[strings.TrimPrefix(s.Source, "env ")] = true
+		}
+	}
+	for k := range cfg {
+		if strings.HasPrefix(k, "LAKEHOUSE_") && !fromEnv[k] {
+			t.Errorf("%s in the ConfigMap is not a collect flag (config does not take it)", k)
 		}
 	}
 }
