@@ -14,12 +14,13 @@ import (
 
 // archiveRun describes one collect run against the fake with an archive.
 type archiveRun struct {
-	req     collector.Request
-	mode    collector.SourceMode
-	clock   time.Time // data clock of the run; zero = the package's now
-	keepRaw bool
-	sink    storage.Sink  // nil = the env's store
-	heal    time.Duration // Runner.HealWindow
+	req      collector.Request
+	mode     collector.SourceMode
+	clock    time.Time // data clock of the run; zero = the package's now
+	keepRaw  bool
+	sink     storage.Sink  // nil = the env's store
+	heal     time.Duration // Runner.HealWindow
+	progress collector.Progress
 }
 
 // newArchiveEnv is newEnv with the fake's data clock at clock.
@@ -53,7 +54,7 @@ func (e *env) runArchive(t testing.TB, ctx context.Context, ar archiveRun) []col
 	r := &collector.Runner{
 		Sink: sink, Mem: e.mem, Now: func() time.Time { return clock }, Concurrency: 2,
 		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Archive: archive, Mode: ar.mode, DownloadConcurrency: 4, HealWindow: ar.heal,
+		Archive: archive, Mode: ar.mode, DownloadConcurrency: 4, HealWindow: ar.heal, Progress: ar.progress,
 		Source: func(m collector.Market) collector.Source {
 			if rest == nil { // built on first use, as the CLI does: archive-only runs make no REST call
 				rest = collector.NewRESTSource(ctx, m, e.fake.URL(), collector.NewHTTPClient(collector.ClientOptions{Retry: fastRetry}), ar.req.Symbols[0])

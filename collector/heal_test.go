@@ -3,6 +3,7 @@ package collector_test
 import (
 	"context"
 	"maps"
+	"sync"
 	"path/filepath"
 	"testing"
 	"time"
@@ -167,5 +168,44 @@ func TestRESTConfirmsGaps(t *testing.T) {
 	cv := coverage(t, e, "1m")
 	if len(cv.Holes) != 0 || len(cv.Gaps) != 1 || cv.Gaps[0].From != gapFrom.UnixMilli() || cv.Gaps[0].To != gapTo.UnixMilli() {
 		t.Fatalf("holes %v, gaps %+v; want only the confirmed gap [%v, %v)", cv.Holes, cv.Gaps, gapFrom, gapTo)
+	}
+}
+
+// recordingProgress counts what a run reports.
+type recordingProgress struct {
+	mu          sync.Mutex
+	files, rows int
+	tasks       int
+}
+
+func (p *recordingProgress) FileWritten(rows int, _ int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.files++
+	p.rows += rows
+}
+
+func (p *recordingProgress) TaskDone(collector.TaskResult) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.tasks++
+}
+
+// TestTradesReportProgress (issue 17): trades and agg_trades tasks report
+// every day file written and their end through Runner.Progress, as klines do.
+func TestTradesReportProgress(t *testing.T) {
+	e := newEnv(t, binancetest.WithTrades(binancetest.Spot, 2, "BTCUSDT"))
+	t.Setenv("TMPDIR", t.TempDir())
+	req := spotReq(day("2024-03-10"), day("2024-03-13"), []string{"BTCUSDT"})
+	req.Datasets = []*transform.Dataset{transform.TradesData, transform.AggTradesData}
+	p := &recordingProgress{}
+	res := e.runArchive(t, context.Background(), archiveRun{req: req, mode: collector.SourceArchive, progress: p})
+	okResults(t, res)
+	rows := 0
+	for _, r := range res {
+		rows += r.Added
+	}
+	if p.tasks != 2 || p.files != 6 || p.rows != rows || rows == 0 {
+		t.Errorf("progress heard %d tasks, %d files, %d rows; want 2 tasks, 6 day files, %d rows", p.tasks, p.files, p.rows, rows)
 	}
 }
