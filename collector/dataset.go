@@ -32,9 +32,18 @@ var rowsSources = map[*transform.Dataset]*rowsSource{
 	transform.AggTradesData: aggTradesSource,
 }
 
+// timeSources is the registry of small datasets keyed by time, merged
+// whole per file (funding_rate.go, funding_run.go).
+var timeSources = map[*transform.Dataset]*timeSource{
+	transform.FundingRateData: fundingSource,
+}
+
 // archiveName is the dataset's name in data.binance.vision paths.
 func archiveName(d *transform.Dataset) string {
 	if s := rowsSources[d]; s != nil {
+		return s.archive
+	}
+	if s := timeSources[d]; s != nil {
 		return s.archive
 	}
 	return d.Name

@@ -128,6 +128,8 @@ func requestWeight(path string, q url.Values) int {
 		return 4
 	case path == "/fapi/v1/aggTrades" || path == "/dapi/v1/aggTrades":
 		return 20
+	case strings.HasSuffix(path, "/fundingRate"):
+		return 1 // and its own limit: endpointLimits (ratelimit.go)
 	default:
 		return 1
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"strconv"
 	"time"
 
 	"github.com/lakehouse-dev/lakehouse/storage"
@@ -72,6 +73,12 @@ func (t Task) Keys() []storage.Key {
 	if d := t.Data(); d.DailyFiles {
 		for at := dayStart(t.Start).UnixMilli(); at < t.End; at += 86_400_000 {
 			keys = append(keys, t.Series().Key(d.Period("", at*1000)))
+		}
+		return keys
+	}
+	if d := t.Data(); d.YearFiles {
+		for y := time.UnixMilli(t.Start).UTC().Year(); y <= time.UnixMilli(t.End-1).UTC().Year(); y++ {
+			keys = append(keys, t.Series().Key(strconv.Itoa(y)))
 		}
 		return keys
 	}
@@ -166,7 +173,9 @@ func ResolveStart(ctx context.Context, sink storage.Sink, t Task) (Task, error) 
 	if t.From != FromLake {
 		return t, nil
 	}
-	if d := t.Data(); d.Key != d.Time {
+	if d := t.Data(); d.Key != d.Time || !d.Intervals {
+		// Keyed by an id, or by a time off any grid (funding_time):
+		// after the newest stored key.
 		return resumeAfterKey(ctx, sink, t)
 	}
 	newest, ok, err := NewestStored(ctx, sink, t.Series())
@@ -274,6 +283,9 @@ func ResolveHeal(ctx context.Context, sink storage.Sink, t Task, window time.Dur
 	}
 	if t.Data().DailyFiles {
 		return healDays(ctx, sink, t, window)
+	}
+	if !t.Data().Intervals {
+		return t, nil // one file per year, resumed after its newest key: no holes to find
 	}
 	from := int64(0)
 	if window > 0 {

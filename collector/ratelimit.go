@@ -42,6 +42,7 @@ type weightLimiter struct {
 
 	mu          sync.Mutex
 	buckets     map[string]*weightBucket
+	pacers      map[string]*rate.Limiter // endpointLimits, by host and path
 	limits      map[string]weightRule // from exchangeInfo, by bucket
 	bannedUntil time.Time
 }
@@ -66,7 +67,7 @@ func newWeightLimiter(next http.RoundTripper, window time.Duration) *weightLimit
 	if window <= 0 {
 		window = time.Minute
 	}
-	return &weightLimiter{next: next, window: window, buckets: map[string]*weightBucket{}, limits: map[string]weightRule{}}
+	return &weightLimiter{next: next, window: window, buckets: map[string]*weightBucket{}, limits: map[string]weightRule{}, pacers: map[string]*rate.Limiter{}}
 }
 
 // SetLimit sets the REQUEST_WEIGHT limit per window of a market (from exchangeInfo).
@@ -127,12 +128,47 @@ func (l *weightLimiter) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	w := requestWeight(req.URL.Path, req.URL.Query())
 	key := bucketOf(req.URL.Host, req.URL.Path)
+	if p := l.pacer(req.URL.Host, req.URL.Path); p != nil {
+		if err := p.Wait(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if err := l.acquire(ctx, key, w); err != nil {
 		return nil, err
 	}
 	resp, err := l.next.RoundTrip(req)
 	l.observe(key, w, resp)
 	return resp, err
+}
+
+// endpointLimits are limits of single REST paths beside the request
+// weight: Binance allows GET /fapi/v1/fundingRate 500 requests per 5
+// minutes per IP (shared with /fapi/v1/fundingInfo, which collect does not
+// call); /dapi/v1/fundingRate is held to the same.
+var endpointLimits = map[string]weightRule{
+	"/fapi/v1/fundingRate": {limit: 500, window: 5 * time.Minute},
+	"/dapi/v1/fundingRate": {limit: 500, window: 5 * time.Minute},
+}
+
+// endpointBurst is how many requests of a limited path go out at once;
+// the rest are spread so that burst + a window's refill stays under the
+// limit in any window.
+const endpointBurst = 10
+
+// pacer is the token bucket of a path with its own limit, or nil.
+func (l *weightLimiter) pacer(host, path string) *rate.Limiter {
+	rule, ok := endpointLimits[path]
+	if !ok {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	p, ok := l.pacers[host+path]
+	if !ok {
+		p = rate.NewLimiter(rate.Limit(float64(rule.limit-endpointBurst)*headroom/rule.window.Seconds()), endpointBurst)
+		l.pacers[host+path] = p
+	}
+	return p
 }
 
 // acquire waits until a request of weight w may be sent.

@@ -16,6 +16,9 @@ const SegmentArchiveOnly = "archive-only"
 // runRows runs a task of a dataset keyed by an id (trades, agg_trades):
 // archive files oldest first, streamed from disk, then the REST tail.
 func (r *Runner) runRows(ctx context.Context, t Task, res *TaskResult) error {
+	if ts := timeSources[t.Data()]; ts != nil {
+		return r.runTimeRows(ctx, t, ts, res)
+	}
 	src := rowsSources[t.Data()]
 	if src == nil {
 		return fmt.Errorf("no source for dataset %s", t.Data().Name)
@@ -80,6 +83,9 @@ func (r *Runner) rowsFallback(t Task, seg Segment, w *rowsWriter, hasREST bool) 
 // PlanTask says what serves each part of any task's range (the plan of
 // --dry-run; a run falls back from files that turn out to be missing).
 func PlanTask(t Task, mode SourceMode, now time.Time) []Segment {
+	if timeSources[t.Data()] != nil {
+		return PlanTimeSegments(t, mode, now)
+	}
 	src := rowsSources[t.Data()]
 	if src == nil {
 		return PlanSegments(t, mode, now)

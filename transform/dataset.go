@@ -161,7 +161,7 @@ func (d *Dataset) VariantKey() string {
 // datasets is the registry of collected (silver) datasets, in the order
 // they are listed to users; gold lists the derived ones.
 var (
-	datasets = []*Dataset{Klines, TradesData, AggTradesData}
+	datasets = []*Dataset{Klines, TradesData, AggTradesData, FundingRateData}
 	gold     = []*Dataset{CandlesData, TradeBarsData, DailySummaryData}
 )
 

@@ -80,6 +80,10 @@ func (s *Server) serveArchive(w http.ResponseWriter, r *http.Request) {
 		s.serveTradesArchive(w, r, tf) // trades_serve.go
 		return
 	}
+	if ff, ok := parseFundingArchivePath(r.URL.Path); ok {
+		s.serveFundingArchive(w, r, ff) // funding_archive.go
+		return
+	}
 	f, ok := parseArchivePath(r.URL.Path)
 	if !ok || !s.published(f) {
 		http.NotFound(w, r)

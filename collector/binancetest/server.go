@@ -38,6 +38,7 @@ const (
 	epTime
 	epHistoricalTrades
 	epAggTrades
+	epFundingRate
 )
 
 type route struct {
@@ -57,6 +58,9 @@ var routes = func() map[string]route {
 		r[p+"/aggTrades"] = route{m, epAggTrades}
 	}
 	r[specs[Spot].prefix+"/historicalTrades"] = route{Spot, epHistoricalTrades}
+	for _, m := range []Market{USDM, COINM} {
+		r[specs[m].prefix+"/fundingRate"] = route{m, epFundingRate}
+	}
 	return r
 }()
 
@@ -182,5 +186,7 @@ func (s *Server) serveEndpoint(w http.ResponseWriter, r *http.Request, rt route,
 		s.serveHistoricalTrades(w, r, rt.market)
 	case epAggTrades:
 		s.serveAggTrades(w, r, rt.market)
+	case epFundingRate:
+		s.serveFundingRate(w, r, rt.market) // funding.go
 	}
 }
