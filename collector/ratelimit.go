@@ -43,7 +43,7 @@ type weightLimiter struct {
 	mu          sync.Mutex
 	buckets     map[string]*weightBucket
 	pacers      map[string]*rate.Limiter // endpointLimits, by host and path
-	limits      map[string]weightRule // from exchangeInfo, by bucket
+	limits      map[string]weightRule    // from exchangeInfo, by bucket
 	bannedUntil time.Time
 }
 
