@@ -208,3 +208,24 @@ func TestDuckDBReadsFundingRates(t *testing.T) {
 		}
 	}
 }
+
+// TestFundingRateDryRun: the plan names the monthly zips and the REST
+// tail, and the year files, and fetches nothing.
+func TestFundingRateDryRun(t *testing.T) {
+	fake := newFake(t)
+	before := total(fake.Stats().Requests)
+	r := run(t, nil, "collect", "--market", "usdm", "--symbols", "BTCUSDT", "--data", "funding_rate", "--start", "2023-12-15",
+		"--output", t.TempDir(), "--binance-api-url", fake.URL(), "--dry-run")
+	if r.code != ExitOK {
+		t.Fatalf("exit %d: %s %s", r.code, r.out, r.err)
+	}
+	for _, want := range []string{"BTCUSDT-fundingRate-2023-12.zip", "BTCUSDT-fundingRate-2024-02.zip", "api",
+		"silver/funding_rate/market=usdm/symbol=BTCUSDT/2023.parquet", "silver/funding_rate/market=usdm/symbol=BTCUSDT/2024.parquet"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("plan does not name %s:\n%s", want, r.out)
+		}
+	}
+	if total(fake.Stats().Requests) != before {
+		t.Error("--dry-run reached Binance")
+	}
+}
