@@ -61,7 +61,9 @@ func TestPathDataType(t *testing.T) {
 		"/data/spot/monthly/klines/BTCUSDT/1m/BTCUSDT-1m-2024-01.zip":                  "klines",
 		"/data/spot/daily/trades/BTCUSDT/BTCUSDT-trades-2024-01-01.zip.CHECKSUM":       "trades",
 		"/data/futures/um/daily/aggTrades/BTCUSDT/BTCUSDT-aggTrades-2024-03-14.zip":    "agg_trades",
-		"/data/futures/um/monthly/fundingRate/BTCUSDT/BTCUSDT-fundingRate-2024-01.zip": DataTypeOther,
+		"/data/futures/um/monthly/fundingRate/BTCUSDT/BTCUSDT-fundingRate-2024-01.zip": "funding_rate",
+		"/fapi/v1/fundingRate": "funding_rate",
+		"/dapi/v1/fundingRate": "funding_rate",
 	} {
 		if got := PathDataType(in); got != want {
 			t.Errorf("PathDataType(%q) = %q, want %q", in, got, want)

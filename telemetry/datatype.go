@@ -61,6 +61,7 @@ var pathDataTypes = map[string]string{
 	"trades":           "trades",
 	"historicalTrades": "trades",
 	"aggTrades":        "agg_trades",
+	"fundingRate":      "funding_rate",
 }
 
 // PathDataType is the data_type of the answer to a request for path, for
