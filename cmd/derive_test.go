@@ -221,3 +221,56 @@ func TestDeriveTelemetry(t *testing.T) {
 		}
 	}
 }
+
+// TestDailySummaryFundingRateSum (SPEC section 9): on futures the daily
+// summary sums the day's funding rates (null for days without funding
+// stored, and on spot); collecting more funding makes that year's summary
+// stale until derive rebuilds it.
+func TestDailySummaryFundingRateSum(t *testing.T) {
+	fake := newFake(t)
+	dir := filepath.Join(t.TempDir(), "lake")
+	base := []string{"collect", "--market", "usdm", "--symbols", "BTCUSDT", "--output", dir, "--binance-api-url", fake.URL()}
+	for _, args := range [][]string{
+		{"--data", "klines", "--timeframes", "1m", "--start", "2024-03-08", "--end", "2024-03-12"},
+		{"--data", "funding_rate", "--start", "2024-03-09", "--end", "2024-03-11"},
+	} {
+		if r := run(t, nil, append(base, args...)...); r.code != ExitOK {
+			t.Fatalf("collect %v: exit %d %s", args, r.code, r.err)
+		}
+	}
+	deriveRun(t, dir, "--market", "usdm", "--gold", "daily_summary")
+	lake := filepath.ToSlash(dir)
+	q := fmt.Sprintf(`
+		WITH f AS (SELECT date_trunc('day', funding_time) AS day, sum(funding_rate) AS s, count(*) AS n
+		           FROM read_parquet('%[1]s/silver/funding_rate/market=usdm/symbol=BTCUSDT/*.parquet') GROUP BY ALL)
+		SELECT strftime(d.day, '%%Y-%%m-%%d') AS day, d.funding_rate_sum AS got, f.s AS want, f.n AS settlements
+		FROM read_parquet('%[1]s/gold/daily_summary/market=usdm/symbol=BTCUSDT/*.parquet') d LEFT JOIN f ON f.day = d.day ORDER BY d.day`, lake)
+	rows := duckdb(t, q)
+	if len(rows) != 4 {
+		t.Fatalf("daily summary days: %v", rows)
+	}
+	for _, r := range rows {
+		inFunding := r["day"] == "2024-03-09" || r["day"] == "2024-03-10"
+		switch {
+		case inFunding && (r["got"] == nil || dnum(r["settlements"]) != 3 || math.Abs(dnum(r["got"])-dnum(r["want"])) > 1e-15):
+			t.Errorf("%v: funding_rate_sum %v, want the sum of its 3 settlements %v", r["day"], r["got"], r["want"])
+		case !inFunding && r["got"] != nil:
+			t.Errorf("%v: funding_rate_sum %v, want null (no funding stored)", r["day"], r["got"])
+		}
+	}
+	// More funding: the summary built from the funding year file is stale.
+	if r := run(t, nil, append(base, "--data", "funding_rate", "--start", "2024-03-11", "--end", "2024-03-12")...); r.code != ExitOK {
+		t.Fatalf("collect funding: exit %d %s", r.code, r.err)
+	}
+	if v := run(t, nil, "verify", "--output", dir, "--data", "daily_summary"); v.code != ExitFailed || !strings.Contains(v.out, "stale") {
+		t.Errorf("verify after new funding: exit %d\n%s", v.code, v.out)
+	}
+	if s := deriveRun(t, dir, "--market", "usdm", "--gold", "daily_summary"); s.Files != 1 {
+		t.Errorf("derive after new funding wrote %d files, want the year's summary", s.Files)
+	}
+	for _, r := range duckdb(t, q) {
+		if r["day"] == "2024-03-11" && r["got"] == nil {
+			t.Errorf("2024-03-11 after its funding was collected: funding_rate_sum null")
+		}
+	}
+}

@@ -76,6 +76,15 @@ func (t DeriveTarget) Source() storage.Series {
 	return s
 }
 
+// Extra is the other silver series the target reads: the funding rates of
+// a futures symbol for its daily summary.
+func (t DeriveTarget) Extra() []storage.Series {
+	if t.Dataset == transform.DailySummaryData && transform.FundingRateData.Serves(string(t.Market)) {
+		return []storage.Series{{Dataset: transform.FundingRateData.Name, Market: string(t.Market), Symbol: t.Symbol}}
+	}
+	return nil
+}
+
 // DeriveResult is the outcome of one target.
 type DeriveResult struct {
 	Target   DeriveTarget
@@ -224,6 +233,23 @@ func (d *Deriver) goldFiles(t DeriveTarget, src *sourceIndex) []goldFile {
 	return out
 }
 
+// withExtra adds to inputs the files of t's extra series holding rows of
+// the gold file's own range (the funding rates of its days).
+func withExtra(ctx context.Context, sink storage.Sink, t DeriveTarget, gf goldFile, inputs []storage.FileMeta) ([]storage.FileMeta, error) {
+	for _, s := range t.Extra() {
+		idx, err := newSourceIndex(ctx, sink, s)
+		if err != nil {
+			return nil, err
+		}
+		more, err := idx.inputs(ctx, gf.from, gf.to)
+		if err != nil {
+			return nil, err
+		}
+		inputs = append(inputs, more...)
+	}
+	return inputs, nil
+}
+
 // goldFileAt is the gold file of t (candles or daily summary) whose
 // period holds the time at (ms).
 func goldFileAt(t DeriveTarget, at int64) goldFile {
@@ -276,6 +302,9 @@ func GoldStale(ctx context.Context, sink storage.Sink, key storage.Key, meta map
 		gf := goldFileAt(t, start)
 		inputs, err := src.inputs(ctx, gf.inFrom, gf.inTo)
 		if err != nil {
+			return false, "", err
+		}
+		if inputs, err = withExtra(ctx, sink, t, gf, inputs); err != nil {
 			return false, "", err
 		}
 		identity = inputsEntry(inputs)
@@ -337,11 +366,11 @@ func periodStart(p string) (int64, bool) {
 // deriveFile rebuilds one gold file if its inputs changed.
 func (d *Deriver) deriveFile(ctx context.Context, t DeriveTarget, src *sourceIndex, gf goldFile, res *DeriveResult) error {
 	inputs, err := src.inputs(ctx, gf.inFrom, gf.inTo)
-	if err != nil {
+	if err != nil || len(inputs) == 0 {
 		return err
 	}
-	if len(inputs) == 0 {
-		return nil
+	if inputs, err = withExtra(ctx, d.Sink, t, gf, inputs); err != nil {
+		return err
 	}
 	identity := inputsEntry(inputs)
 	if fm, err := d.Sink.Meta(ctx, gf.key); err == nil && fm.Meta[MetaInputs] == identity {
@@ -360,7 +389,13 @@ func (d *Deriver) deriveFile(ctx context.Context, t DeriveTarget, src *sourceInd
 	switch t.Dataset {
 	case transform.DailySummaryData:
 		b := transform.NewDailyBuilder(gf.from, gf.to)
-		add, build = b.Add, func() arrow.RecordBatch { return b.NewRecord(d.Mem) }
+		add = func(rec arrow.RecordBatch) error {
+			if transform.SameFields(transform.FundingRateSchema, rec.Schema()) {
+				return b.AddFunding(rec)
+			}
+			return b.Add(rec)
+		}
+		build = func() arrow.RecordBatch { return b.NewRecord(d.Mem) }
 	default:
 		b := transform.NewCandleBuilder(t.Interval, gf.from, gf.to)
 		add, build = b.Add, func() arrow.RecordBatch { return b.NewRecord(d.Mem) }
@@ -527,8 +562,12 @@ func (s *sourceIndex) meta(ctx context.Context, k storage.Key) (storage.FileMeta
 // bounds is the range of times (ms) a source file's period covers.
 func (s *sourceIndex) bounds(k storage.Key) (int64, int64) {
 	start, _ := periodStart(k.Period)
-	if s.d.DailyFiles {
+	switch {
+	case s.d.DailyFiles:
 		return start, start + 86_400_000
+	case s.d.YearFiles:
+		y := time.UnixMilli(start).UTC().Year()
+		return start, time.Date(y+1, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
 	}
 	return s.iv.PeriodBounds(start)
 }

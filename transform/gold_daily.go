@@ -17,6 +17,7 @@ const (
 	ColReturn             = "return"
 	ColRealizedVolatility = "realized_volatility"
 	ColMissingMinutes     = "missing_minutes"
+	ColFundingRateSum     = "funding_rate_sum"
 )
 
 // DailySummarySchema is one row per market/symbol/UTC day, from 1m klines:
@@ -24,7 +25,9 @@ const (
 // quote volume, trades, return against the previous day's close (null
 // when that day is not stored), realized volatility (the square root of
 // the sum of squared 1m log returns, close to close, the first minute's
-// from its open) and the minutes of the day without a stored candle.
+// from its open), the minutes of the day without a stored candle, and on
+// futures the sum of the day's funding rates (null where no funding_rate
+// is stored for the day, and on spot).
 var DailySummarySchema = arrow.NewSchema([]arrow.Field{
 	{Name: ColDay, Type: timestampMs},
 	{Name: ColOpen, Type: arrow.PrimitiveTypes.Float64},
@@ -38,6 +41,7 @@ var DailySummarySchema = arrow.NewSchema([]arrow.Field{
 	{Name: ColReturn, Type: arrow.PrimitiveTypes.Float64, Nullable: true},
 	{Name: ColRealizedVolatility, Type: arrow.PrimitiveTypes.Float64},
 	{Name: ColMissingMinutes, Type: arrow.PrimitiveTypes.Int64},
+	{Name: ColFundingRateSum, Type: arrow.PrimitiveTypes.Float64, Nullable: true},
 }, nil)
 
 // DailySummaryData is the gold daily summary, one file per UTC year.
@@ -71,6 +75,7 @@ type DailyBuilder struct {
 	lastDay  int64   // day of the last candle taken, whether in range or not
 	dayClose float64 // close of the last candle taken
 	out      []dayAcc
+	funding  map[int64]float64 // day -> sum of its funding rates
 }
 
 // NewDailyBuilder returns a builder of the days in [from, to) (ms, whole days).
@@ -81,6 +86,24 @@ func NewDailyBuilder(from, to int64) *DailyBuilder {
 // DailyInputs is the range of 1m open times the days in [from, to) are
 // built from: the day before too, for the first day's return.
 func DailyInputs(from, to int64) (start, end int64) { return from - dayMs, to }
+
+// AddFunding takes a batch of funding_rate rows (FundingRateSchema): their
+// rates are summed per UTC day of funding_time.
+func (b *DailyBuilder) AddFunding(rec arrow.RecordBatch) error {
+	if !SameFields(FundingRateSchema, rec.Schema()) {
+		return fmt.Errorf("daily summary: funding batch is not funding_rate: %s", rec.Schema())
+	}
+	if b.funding == nil {
+		b.funding = map[int64]float64{}
+	}
+	ft := rec.Column(fIdxFundingTime).(*array.Timestamp)
+	rate := rec.Column(fIdxRate).(*array.Float64)
+	for i := 0; i < int(rec.NumRows()); i++ {
+		day := floorDiv(int64(ft.Value(i)), dayMs) * dayMs
+		b.funding[day] += rate.Value(i)
+	}
+	return nil
+}
 
 // Add takes a batch of 1m klines (Schema), sorted by open_time.
 func (b *DailyBuilder) Add(rec arrow.RecordBatch) error {
@@ -163,6 +186,11 @@ func (b *DailyBuilder) NewRecord(mem memory.Allocator) arrow.RecordBatch {
 		}
 		fl(10).Append(math.Sqrt(a.sumSqLR))
 		in(11).Append(1440 - a.minutes)
+		if sum, ok := b.funding[a.day]; ok {
+			fl(12).Append(sum)
+		} else {
+			fl(12).AppendNull()
+		}
 	}
 	b.out = b.out[:0]
 	return rb.NewRecordBatch()
