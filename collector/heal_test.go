@@ -3,8 +3,8 @@ package collector_test
 import (
 	"context"
 	"maps"
-	"sync"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
