@@ -143,7 +143,7 @@ func readParquet(ctx context.Context, obj Object, mem memory.Allocator, want *ar
 }
 
 func readRecords(ctx context.Context, pf *file.Reader, mem memory.Allocator, want *arrow.Schema) (arrow.RecordBatch, error) {
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: pf.NumRows() + 1}, mem)
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: pf.NumRows() + 1}, readAllocator{mem})
 	if err != nil {
 		return nil, err
 	}

@@ -78,7 +78,7 @@ func (s *Store) newStreamReader(ctx context.Context, obj Object, want *arrow.Sch
 	if err != nil {
 		return nil, err
 	}
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: int64(batchRows)}, s.mem)
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: int64(batchRows)}, readAllocator{s.mem})
 	if err != nil {
 		pf.Close()
 		return nil, err

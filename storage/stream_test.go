@@ -5,12 +5,15 @@ import (
 	"errors"
 	"io/fs"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/file"
 
 	"github.com/lakehouse-dev/lakehouse/storage"
@@ -290,5 +293,20 @@ func TestStreamLocalFile(t *testing.T) {
 	}
 	if set, _ := st.StatsSet(); !set {
 		t.Error("no statistics")
+	}
+	// Ids and times DELTA_BINARY_PACKED, the rest PLAIN (stream.go), all
+	// zstd.
+	for c := 0; c < md.Schema.NumColumns(); c++ {
+		cc, err := md.RowGroup(0).ColumnChunk(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := parquet.Encodings.Plain
+		if name := md.Schema.Column(c).Name(); name == "id" || name == "time" {
+			want = parquet.Encodings.DeltaBinaryPacked
+		}
+		if !slices.Contains(cc.Encodings(), want) || cc.Compression() != compress.Codecs.Zstd {
+			t.Errorf("column %s: encodings %v, %s; want %s, zstd", md.Schema.Column(c).Name(), cc.Encodings(), cc.Compression(), want)
+		}
 	}
 }
