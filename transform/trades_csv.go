@@ -27,6 +27,9 @@ func tradeFields(m tradeMarket) int {
 // normalising the time to microseconds. A header row returns
 // errTradeHeader. It does not allocate unless the line is bad.
 func parseTradeRow(line []byte, m tradeMarket) (Trade, error) {
+	if t, ok := scanTradeRow(line, m); ok {
+		return t, nil
+	}
 	var f [maxTradeFields][]byte
 	n := SplitFields(line, f[:])
 	if n != tradeFields(m) {
@@ -35,6 +38,12 @@ func parseTradeRow(line []byte, m tradeMarket) (Trade, error) {
 		}
 		return Trade{}, fmt.Errorf("%d fields, want %d", n, tradeFields(m))
 	}
+	return parseTradeRowFields(f[:n], m)
+}
+
+// parseTradeRowFields parses the fields of a row of market m, as many as
+// the market has.
+func parseTradeRowFields(f [][]byte, m tradeMarket) (Trade, error) {
 	var t Trade
 	var err error
 	if t.ID, err = ParseInt(f[0]); err != nil {
@@ -66,6 +75,39 @@ func parseTradeRow(line []byte, m tradeMarket) (Trade, error) {
 		}
 	}
 	return t, nil
+}
+
+// scanTradeRow is parseTradeRow's fast path, for a row as Binance writes
+// it (csvscan.go): ok is false for anything else, which parseTradeRow then
+// parses field by field.
+func scanTradeRow(line []byte, m tradeMarket) (t Trade, ok bool) {
+	i := 0
+	if t.ID, i, ok = scanUint(line, i); !ok {
+		return t, false
+	}
+	if t.Price, i, ok = scanDecimal(line, i); !ok {
+		return t, false
+	}
+	if t.Qty, i, ok = scanDecimal(line, i); !ok {
+		return t, false
+	}
+	if t.QuoteQty, i, ok = scanDecimal(line, i); !ok {
+		return t, false
+	}
+	if t.Time, i, ok = scanUint(line, i); !ok {
+		return t, false
+	}
+	t.Time = csvMicros(t.Time)
+	if t.IsBuyerMaker, i, ok = scanBool(line, i); !ok {
+		return t, false
+	}
+	if m == spotMarket {
+		if t.IsBestMatch, i, ok = scanBool(line, i); !ok {
+			return t, false
+		}
+	}
+	// The last field ends the line: no comma (another field) after it.
+	return t, i == len(line) && line[i-1] != ','
 }
 
 // tradeQtyColumn names the fourth column of market m.

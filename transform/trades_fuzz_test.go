@@ -2,8 +2,10 @@ package transform
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -140,5 +142,81 @@ func TestParseTradeRowsDoNotAllocate(t *testing.T) {
 	}
 	if b.Rejected.Total() != 0 {
 		t.Errorf("rejected: %v", b.Rejected.Examples())
+	}
+}
+
+// FuzzScanTradeRow: where the fast path of parseTradeRow (scanTradeRow)
+// takes a line, the field-by-field parse gives the same trade.
+func FuzzScanTradeRow(f *testing.F) {
+	for _, l := range fixtureLines(f, "-trades-") {
+		f.Add(l)
+	}
+	f.Add([]byte("17193600000,43828.83000000,0.00203800,89.32315554,1709251200007,True,True"))
+	f.Add([]byte("1,2.5,3,7.5,1735689600000001,False,True,"))
+	f.Add([]byte("1,.5,3.,0.123456789012345678,1700000000000,true"))
+	f.Add([]byte("123456789012345678,9007199254740993,1.00000000000000000000,4,5,false"))
+	f.Fuzz(func(t *testing.T, line []byte) {
+		for _, m := range []tradeMarket{spotMarket, usdmMarket, coinmMarket} {
+			fast, ok := scanTradeRow(line, m)
+			if !ok {
+				continue
+			}
+			var fl [maxTradeFields][]byte
+			n := SplitFields(line, fl[:])
+			if n != tradeFields(m) {
+				t.Fatalf("%q (market %d): fast path took %d fields", line, m, n)
+			}
+			slow, err := parseTradeRowFields(fl[:n], m)
+			if err != nil || slow != fast {
+				t.Fatalf("%q (market %d): fast %+v, field by field %+v, %v", line, m, fast, slow, err)
+			}
+		}
+	})
+}
+
+// TestScanTradeRowAgreesWithFields runs FuzzScanTradeRow's check on
+// random rows around the fast path's limits: long mantissas, trailing
+// zeros, no fraction or no integer digits, 18- and 19-digit integers.
+func TestScanTradeRowAgreesWithFields(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	digits := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte('0' + rng.IntN(10))
+		}
+		return string(b)
+	}
+	decimal := func() string {
+		switch rng.IntN(4) {
+		case 0:
+			return digits(rng.IntN(12)) + "." + digits(8)
+		case 1:
+			return digits(1+rng.IntN(20)) + "." + digits(rng.IntN(12))
+		case 2:
+			return digits(1 + rng.IntN(20))
+		}
+		return "." + digits(rng.IntN(24))
+	}
+	boolean := func() string { return [...]string{"True", "False", "true", "false", "TRUE", "x"}[rng.IntN(6)] }
+	taken := 0
+	for range 200_000 {
+		f := []string{digits(1 + rng.IntN(19)), decimal(), decimal(), decimal(), digits(1 + rng.IntN(19)), boolean(), boolean()}
+		line := []byte(strings.Join(f[:6+rng.IntN(2)], ","))
+		for _, m := range []tradeMarket{spotMarket, usdmMarket} {
+			fast, ok := scanTradeRow(line, m)
+			if !ok {
+				continue
+			}
+			taken++
+			var fl [maxTradeFields][]byte
+			n := SplitFields(line, fl[:])
+			slow, err := parseTradeRowFields(fl[:n], m)
+			if n != tradeFields(m) || err != nil || slow != fast {
+				t.Fatalf("%q (market %d): fast %+v, field by field %+v, %v", line, m, fast, slow, err)
+			}
+		}
+	}
+	if taken < 10_000 {
+		t.Fatalf("the fast path took only %d rows", taken)
 	}
 }
