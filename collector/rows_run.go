@@ -38,6 +38,8 @@ func (r *Runner) fetchRows(ctx context.Context, t Task, src *rowsSource, w *rows
 	}
 	rest := src.rest(t.Market)
 	segs := PlanRowSegments(t, mode, r.Now(), rest != nil)
+	ahead := &rowsAhead{ctx: ctx}
+	defer ahead.close()
 	for i := 0; i < len(segs); i++ {
 		seg := segs[i]
 		if err := ctx.Err(); err != nil {
@@ -45,7 +47,11 @@ func (r *Runner) fetchRows(ctx context.Context, t Task, src *rowsSource, w *rows
 		}
 		switch seg.Kind {
 		case SegmentMonthly, SegmentDaily:
-			err := r.rowsFromArchive(ctx, t, src, *seg.File, w)
+			ahead.next = nil
+			if i+1 < len(segs) && isArchiveSegment(segs[i+1]) {
+				ahead.next = segs[i+1].File
+			}
+			err := r.rowsFromArchive(ctx, t, src, *seg.File, w, ahead)
 			if errors.Is(err, errNotPublished) {
 				// A missing monthly file: its days; a missing daily one:
 				// REST from here on where there is REST, else a hole the
@@ -67,6 +73,10 @@ func (r *Runner) fetchRows(ctx context.Context, t Task, src *rowsSource, w *rows
 		}
 	}
 	return nil
+}
+
+func isArchiveSegment(s Segment) bool {
+	return (s.Kind == SegmentMonthly || s.Kind == SegmentDaily) && s.File != nil
 }
 
 // rowsFallback replaces a segment whose file is not published.
@@ -144,11 +154,12 @@ func planRowsArchive(t Task, from, to, today int64, monthly, hasREST bool) []Seg
 const maxRowsZip = 64 << 30
 
 // rowsFromArchive streams one verified archive file into w: CHECKSUM,
-// download to a temporary file (hashed on the way, resumed with Range),
-// SHA-256 compared, then the CSV inflated and parsed batch by batch. A
+// download to a temporary file (hashed on the way, resumed with Range;
+// done ahead when ahead started it), SHA-256 compared, then the CSV
+// inflated and parsed batch by batch while ahead's next file downloads. A
 // file that does not verify, or does not decode, is fetched once more
 // (the rows taken already are skipped), then fails.
-func (r *Runner) rowsFromArchive(ctx context.Context, t Task, src *rowsSource, f ArchiveFile, w *rowsWriter) (err error) {
+func (r *Runner) rowsFromArchive(ctx context.Context, t Task, src *rowsSource, f ArchiveFile, w *rowsWriter, ahead *rowsAhead) (err error) {
 	a := r.Archive
 	url := a.URL(f)
 	ctx, done := r.rowsFetchSpan(ctx, t, "archive")
@@ -160,7 +171,7 @@ func (r *Runner) rowsFromArchive(ctx context.Context, t Task, src *rowsSource, f
 	day, files := w.cur, len(w.res.Files)
 	var bad *ArchiveError
 	for attempt := 1; attempt <= 2; attempt++ {
-		err = r.rowsFileOnce(ctx, t, src, f, w)
+		err = r.rowsFileOnce(ctx, t, src, f, w, ahead)
 		if err == nil || !errors.As(err, &bad) || ctx.Err() != nil {
 			break
 		}
@@ -175,38 +186,26 @@ func (r *Runner) rowsFromArchive(ctx context.Context, t Task, src *rowsSource, f
 	return err
 }
 
-func (r *Runner) rowsFileOnce(ctx context.Context, t Task, src *rowsSource, f ArchiveFile, w *rowsWriter) error {
-	a := r.Archive
-	url := a.URL(f)
-	sumBody, err := a.get(ctx, url+".CHECKSUM", maxChecksumSize)
+func (r *Runner) rowsFileOnce(ctx context.Context, t Task, src *rowsSource, f ArchiveFile, w *rowsWriter, ahead *rowsAhead) error {
+	url := r.Archive.URL(f)
+	got, err := ahead.take(ctx, f)
+	if got == nil && err == nil {
+		got, err = r.downloadRowsFile(ctx, f)
+	}
 	if err != nil {
 		return err
 	}
-	want, err := parseChecksum(string(sumBody.b), f.Name())
-	if err != nil {
-		return &ArchiveError{URL: url + ".CHECKSUM", Err: fmt.Errorf("%w: %v", errUnreadable, err)}
-	}
-	if r.downloads != nil {
-		select {
-		case r.downloads <- struct{}{}:
-			defer func() { <-r.downloads }()
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	dl, err := downloadToFile(ctx, a.client, url, "", maxRowsZip)
-	if err != nil {
-		return err
-	}
+	dl := got.dl
 	defer dl.Close()
-	if err := dl.Verify(want); err != nil {
-		return &ArchiveError{URL: url, Want: want, Got: dl.SHA256, Err: err}
+	if err := dl.Verify(got.want); err != nil {
+		return &ArchiveError{URL: url, Want: got.want, Got: dl.SHA256, Err: err}
 	}
-	if a.raw != nil {
-		if err := keepRawFile(ctx, a, f, dl, sumBody); err != nil {
+	if r.Archive.raw != nil {
+		if err := keepRawFile(ctx, r.Archive, f, dl, got.sum); err != nil {
 			return err
 		}
 	}
+	ahead.start(r)
 	// Verified, the file streams into the lake. A zip damaged at Binance
 	// under a matching CHECKSUM is an ArchiveError (fetched once more,
 	// then the day it had begun is dropped); a failure to store the rows
@@ -217,9 +216,9 @@ func (r *Runner) rowsFileOnce(ctx context.Context, t Task, src *rowsSource, f Ar
 	case err == nil || errors.Is(err, errRowsDone):
 		return err
 	case w.failed != nil || ctx.Err() != nil:
-		return fmt.Errorf("archive file %s (sha256 %s matches its CHECKSUM): %w; the rows before it are stored, the next run resumes after them", url, want, err)
+		return fmt.Errorf("archive file %s (sha256 %s matches its CHECKSUM): %w; the rows before it are stored, the next run resumes after them", url, got.want, err)
 	}
-	return &ArchiveError{URL: url, Want: want, Got: dl.SHA256, Err: fmt.Errorf("%w: %v", errUnreadable, err)}
+	return &ArchiveError{URL: url, Want: got.want, Got: dl.SHA256, Err: fmt.Errorf("%w: %v", errUnreadable, err)}
 }
 
 // decodeRowsZip streams the one CSV of a zip on disk into w
