@@ -12,6 +12,12 @@ package transform
 // scanUint reads 1 to 18 digits ending at a comma or the end of s.
 func scanUint(s []byte, i int) (v int64, next int, ok bool) {
 	start := i
+	// Ids and times have 11 to 16 digits: eight at a time first.
+	if i+8 <= len(s) {
+		if w := load8(s, i); eightDigits(w) {
+			v, i = int64(parse8(w)), i+8
+		}
+	}
 	for ; i < len(s); i++ {
 		c := s[i] - '0'
 		if c > 9 {
