@@ -86,6 +86,29 @@ func (a *readAhead) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// NextChunk lends the rest of the current buffer, or the next buffer read
+// ahead, without copying it; the bytes are valid until the next call to
+// NextChunk or Read, which hands the buffer back to the reading goroutine.
+// The trades CSV reader splits its lines in them (transform's
+// chunkReader).
+func (a *readAhead) NextChunk() ([]byte, error) {
+	for a.off == len(a.cur.b) {
+		if a.cur.err != nil {
+			return nil, a.cur.err
+		}
+		if a.cur.b != nil {
+			a.free <- a.cur.b[:cap(a.cur.b)]
+		}
+		a.cur, a.off = <-a.full, 0
+		if a.cur.b == nil && a.cur.err == nil {
+			return nil, errors.New("read ahead: empty chunk")
+		}
+	}
+	b := a.cur.b[a.off:]
+	a.off = len(a.cur.b)
+	return b, nil
+}
+
 // Close stops the reading goroutine and closes src (then onClose).
 func (a *readAhead) Close() error {
 	if a.closed {

@@ -1,7 +1,6 @@
 package transform
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -140,10 +139,10 @@ func readTradeLines(r io.Reader, a csvRowAppender, batchRows int, emit func(arro
 		return emit(rec)
 	}
 	a.startFile()
-	br := bufio.NewReaderSize(r, 1<<20)
+	next := lineReader(r, tradeLineLimit)
 	for lineNo := 1; ; lineNo++ {
-		b, err := br.ReadSlice('\n')
-		if errors.Is(err, bufio.ErrBufferFull) || len(b) > tradeLineLimit {
+		b, err := next()
+		if errors.Is(err, errLineTooLong) || len(b) > tradeLineLimit {
 			return fmt.Errorf("line %d: longer than %d bytes", lineNo, tradeLineLimit)
 		}
 		if err != nil && !errors.Is(err, io.EOF) {
