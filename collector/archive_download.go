@@ -53,8 +53,11 @@ const (
 // RequestTimeout, and a finished one is read within minutes.
 const staleDownload = time.Hour
 
-// downloadBuf is the one buffer a download reads through.
-const downloadBuf = 128 << 10
+// A download reads through downloadHashBufs buffers of downloadBuf bytes.
+const (
+	downloadBuf      = 128 << 10
+	downloadHashBufs = 4
+)
 
 // maxRequestsPerAttempt bounds the requests of one download to this many
 // times RetryPolicy.Attempts: a transfer that keeps dropping after making
@@ -192,12 +195,12 @@ type download struct {
 	limit  int64
 
 	f        *os.File
-	hash     hash.Hash
-	buf      []byte
-	n        int64  // bytes in f
-	total    int64  // the file's size on the server, -1 unknown
-	etag     string // strong ETag of the bytes in f, if any
-	modified string // their Last-Modified, if any
+	hash     hash.Hash   // written by copy's hashing goroutine only
+	bufs     chan []byte // downloadHashBufs free buffers
+	n        int64       // bytes in f
+	total    int64       // the file's size on the server, -1 unknown
+	etag     string      // strong ETag of the bytes in f, if any
+	modified string      // their Last-Modified, if any
 	requests int
 }
 
@@ -338,23 +341,46 @@ func (d *download) accept(resp *http.Response, resuming bool) error {
 	}
 }
 
-// copy appends body to f and the hash, within the limit.
+// copy appends body to f and the hash, within the limit. The hash runs in
+// its own goroutine, downloadHashBufs buffers behind the writes: SHA-256
+// of a busy day's zip took as long as receiving and writing it.
 func (d *download) copy(body io.Reader, progress func()) error {
-	if d.buf == nil {
-		d.buf = make([]byte, downloadBuf)
+	if d.bufs == nil {
+		d.bufs = make(chan []byte, downloadHashBufs)
+		for range downloadHashBufs {
+			d.bufs <- make([]byte, downloadBuf)
+		}
 	}
+	toHash := make(chan []byte, downloadHashBufs)
+	hashed := make(chan struct{})
+	go func() {
+		defer close(hashed)
+		for b := range toHash {
+			d.hash.Write(b)
+			d.bufs <- b[:cap(b)]
+		}
+	}()
+	defer func() {
+		close(toHash)
+		<-hashed // every buffer back, the hash complete
+	}()
 	for {
-		m, err := body.Read(d.buf)
+		buf := <-d.bufs
+		m, err := body.Read(buf)
 		if m > 0 {
 			if d.n+int64(m) > d.limit {
+				d.bufs <- buf
 				return permanentError{fmt.Errorf("GET %s: %w: more than the %d bytes allowed", d.url, ErrBodyTooLarge, d.limit)}
 			}
-			if _, werr := d.f.Write(d.buf[:m]); werr != nil {
+			if _, werr := d.f.Write(buf[:m]); werr != nil {
+				d.bufs <- buf
 				return permanentError{fmt.Errorf("download %s: %w", d.url, werr)}
 			}
-			d.hash.Write(d.buf[:m])
+			toHash <- buf[:m]
 			d.n += int64(m)
 			progress()
+		} else {
+			d.bufs <- buf
 		}
 		if errors.Is(err, io.EOF) {
 			return nil
