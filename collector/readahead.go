@@ -8,9 +8,10 @@ import (
 
 // readAhead reads src in its own goroutine into a few big buffers, so the
 // work behind src (inflating) overlaps with the work of the reader
-// (parsing). It is an io.ReadCloser for one consumer.
+// (parsing). It is an io.ReadCloser for one consumer, which can also
+// borrow the buffers instead of copying them (NextChunk).
 type readAhead struct {
-	src     io.ReadCloser
+	src     aheadSource
 	free    chan []byte
 	full    chan aheadChunk
 	stop    chan struct{}
@@ -21,18 +22,46 @@ type readAhead struct {
 	closed  bool
 }
 
+// aheadSource fills the read-ahead's buffers (each rowsAheadBufSize bytes)
+// and returns the part of buf it filled, with an error after the last
+// bytes (io.EOF at the end).
+type aheadSource interface {
+	fill(buf []byte) ([]byte, error)
+	Close() error
+}
+
+// rowsAheadBufSize is a read-ahead buffer: rowsAheadBuf bytes of data,
+// plus the window and margin of a decoder writing straight into it
+// (mappedEntry).
+const rowsAheadBufSize = rowsAheadBuf + 64<<10
+
 type aheadChunk struct {
-	b   []byte
-	err error // after b: io.EOF at the end
+	buf []byte // the whole buffer, to hand back
+	b   []byte // its bytes
+	err error  // after b: io.EOF at the end
+}
+
+// readerSource fills buffers from an io.ReadCloser.
+type readerSource struct{ io.ReadCloser }
+
+func (s readerSource) fill(buf []byte) ([]byte, error) {
+	b := buf[:rowsAheadBuf]
+	n, err := 0, error(nil)
+	for n < len(b) && err == nil {
+		var k int
+		k, err = s.Read(b[n:])
+		n += k
+	}
+	return b[:n], err
 }
 
 // newReadAhead starts reading src; after each buffer filled it calls
 // progress (in the reading goroutine), if not nil.
-func newReadAhead(src io.ReadCloser, progress func()) *readAhead {
+func newReadAhead(src aheadSource, progress func()) *readAhead {
 	a := &readAhead{src: src, free: make(chan []byte, rowsAheadBufs), full: make(chan aheadChunk, rowsAheadBufs),
 		stop: make(chan struct{}), done: make(chan struct{})}
 	for range rowsAheadBufs {
-		a.free <- make([]byte, rowsAheadBuf)
+		a.free <- make([]byte, rowsAheadBufSize)
 	}
 	go a.run(progress)
 	return a
@@ -46,39 +75,42 @@ func (a *readAhead) run(progress func()) {
 		}
 	}()
 	for {
-		var b []byte
+		var buf []byte
 		select {
-		case b = <-a.free:
+		case buf = <-a.free:
 		case <-a.stop:
 			return
 		}
-		n, err := 0, error(nil)
-		for n < len(b) && err == nil {
-			var k int
-			k, err = a.src.Read(b[n:])
-			n += k
-		}
+		b, err := a.src.fill(buf)
 		if progress != nil {
 			progress()
 		}
-		a.full <- aheadChunk{b: b[:n], err: err} // full has room for every buffer
+		a.full <- aheadChunk{buf: buf, b: b, err: err} // full has room for every buffer
 		if err != nil {
 			return
 		}
 	}
 }
 
+// next makes the next chunk current, handing the current one back.
+func (a *readAhead) next() error {
+	if a.cur.err != nil {
+		return a.cur.err
+	}
+	if a.cur.buf != nil {
+		a.free <- a.cur.buf
+	}
+	a.cur, a.off = <-a.full, 0
+	if a.cur.b == nil && a.cur.err == nil {
+		return errors.New("read ahead: empty chunk")
+	}
+	return nil
+}
+
 func (a *readAhead) Read(p []byte) (int, error) {
 	for a.off == len(a.cur.b) {
-		if a.cur.err != nil {
-			return 0, a.cur.err
-		}
-		if a.cur.b != nil {
-			a.free <- a.cur.b[:cap(a.cur.b)]
-		}
-		a.cur, a.off = <-a.full, 0
-		if a.cur.b == nil && a.cur.err == nil {
-			return 0, errors.New("read ahead: empty chunk")
+		if err := a.next(); err != nil {
+			return 0, err
 		}
 	}
 	n := copy(p, a.cur.b[a.off:])
@@ -93,15 +125,8 @@ func (a *readAhead) Read(p []byte) (int, error) {
 // chunkReader).
 func (a *readAhead) NextChunk() ([]byte, error) {
 	for a.off == len(a.cur.b) {
-		if a.cur.err != nil {
-			return nil, a.cur.err
-		}
-		if a.cur.b != nil {
-			a.free <- a.cur.b[:cap(a.cur.b)]
-		}
-		a.cur, a.off = <-a.full, 0
-		if a.cur.b == nil && a.cur.err == nil {
-			return nil, errors.New("read ahead: empty chunk")
+		if err := a.next(); err != nil {
+			return nil, err
 		}
 	}
 	b := a.cur.b[a.off:]

@@ -88,3 +88,33 @@ func BenchmarkTradesArchiveDay(b *testing.B) {
 	}
 	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// BenchmarkRowsZipCSV is the inflate stage of BenchmarkTradesArchiveDay
+// alone: the day's zip memory-mapped and inflated through the read-ahead,
+// whose buffers the reader borrows (no parsing).
+func BenchmarkRowsZipCSV(b *testing.B) {
+	path := tradesDayZip(b)
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	b.SetBytes(st.Size())
+	for b.Loop() {
+		rc, err := openRowsCSV(f, st.Size())
+		if err != nil {
+			b.Fatal(err)
+		}
+		for {
+			_, err := rc.(*readAhead).NextChunk()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		rc.Close()
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bufio"
 	"errors"
+	"hash/crc32"
 	"io"
 	"os"
 
@@ -25,6 +26,10 @@ import (
 //   - Inflating runs in its own goroutine, a few MiB ahead of the CSV
 //     parser (readAhead), so inflate, parse and the Parquet writer use
 //     both cores of a small machine instead of taking turns.
+//   - No byte of the CSV is copied on its way: it is inflated straight
+//     into the read-ahead's buffers (inflate.DecodeInto, mappedEntry
+//     checking its size and CRC-32 as archive/zip would) and the parser
+//     splits lines in those buffers (readAhead.NextChunk).
 
 var errNoMap = errors.New("memory mapping not available")
 
@@ -62,7 +67,7 @@ func openRowsCSV(ra io.ReaderAt, size int64) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newReadAhead(rc, nil), nil
+	return newReadAhead(readerSource{rc}, nil), nil
 }
 
 // fileOf returns the file behind ra, if it is one.
@@ -90,29 +95,28 @@ func openMappedCSV(m *mappedFile, size int64) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	var (
-		in   *inflate.Reader
-		base int64
-	)
-	zr.RegisterDecompressor(zip.Deflate, func(r io.Reader) io.ReadCloser {
-		if sr, ok := r.(*io.SectionReader); ok {
-			if _, off, n := sr.Outer(); off >= 0 && n >= 0 && off+n <= int64(len(m.data)) {
-				in, base = inflate.NewReader(m.data[off:off+n]), off
-				return in
-			}
-		}
-		return flate.NewReader(r)
-	})
-	rc, err := openOneCSV(zr)
+	zf, err := oneCSV(zr)
 	if err != nil {
 		return nil, err
 	}
-	dropped, page := 0, os.Getpagesize()
-	ra := newReadAhead(rc, func() {
-		if in == nil {
-			return
+	off, err := zf.DataOffset()
+	if err != nil {
+		return nil, err
+	}
+	if zf.Method != zip.Deflate || off < 0 || zf.CompressedSize64 > uint64(len(m.data)) || uint64(off) > uint64(len(m.data))-zf.CompressedSize64 {
+		// Stored, or not where the zip says: archive/zip reads it.
+		rc, err := zf.Open()
+		if err != nil {
+			return nil, err
 		}
-		if upto := (int(base) + in.InputOffset() - rowsDropLag) / page * page; upto-dropped >= rowsDropStep {
+		ra := newReadAhead(readerSource{rc}, nil)
+		ra.onClose = m.close
+		return ra, nil
+	}
+	e := &mappedEntry{in: inflate.NewReader(m.data[off : off+int64(zf.CompressedSize64)]), f: zf}
+	dropped, page := 0, os.Getpagesize()
+	ra := newReadAhead(e, func() {
+		if upto := (int(off) + e.in.InputOffset() - rowsDropLag) / page * page; upto-dropped >= rowsDropStep {
 			m.drop(dropped, upto)
 			dropped = upto
 		}
@@ -120,3 +124,31 @@ func openMappedCSV(m *mappedFile, size int64) (io.ReadCloser, error) {
 	ra.onClose = m.close
 	return ra, nil
 }
+
+// mappedEntry inflates a zip entry held in memory straight into the
+// read-ahead's buffers (inflate.DecodeInto: no copy of the output) and
+// checks its size and CRC-32 at the end, as archive/zip's reader does.
+type mappedEntry struct {
+	in  *inflate.Reader
+	f   *zip.File
+	crc uint32
+	n   uint64
+}
+
+func (e *mappedEntry) fill(buf []byte) ([]byte, error) {
+	n, err := e.in.DecodeInto(buf)
+	b := buf[inflate.WindowSize : inflate.WindowSize+n]
+	e.crc = crc32.Update(e.crc, crc32.IEEETable, b)
+	e.n += uint64(n)
+	switch {
+	case e.n > e.f.UncompressedSize64:
+		return b, zip.ErrFormat
+	case err == io.EOF && e.n != e.f.UncompressedSize64:
+		return b, io.ErrUnexpectedEOF
+	case err == io.EOF && e.f.CRC32 != 0 && e.crc != e.f.CRC32:
+		return b, zip.ErrChecksum
+	}
+	return b, err
+}
+
+func (e *mappedEntry) Close() error { return e.in.Close() }

@@ -267,6 +267,46 @@ func (d *Reader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// WindowSize is how far back DEFLATE refers: DecodeInto keeps that much of
+// the output before what it decodes.
+const WindowSize = windowSize
+
+// MinDecodeInto is the shortest buffer DecodeInto takes.
+const MinDecodeInto = windowSize + margin + 4096
+
+// DecodeInto decodes the next n bytes of the stream into
+// buf[WindowSize:WindowSize+n] (n is 0 only with an error: io.EOF at the
+// end). Past the stream's first window it decodes straight into buf, after
+// copying the last WindowSize bytes decoded into buf[:WindowSize], where
+// the stream's matches refer back: a caller that hands it a buffer per
+// call and reads the output where it was decoded saves the copy Read
+// makes of every byte. The buffer of the previous call must be left as it
+// is until this call returns; older ones are the caller's again. buf must
+// be at least MinDecodeInto bytes; DecodeInto and Read must not both be
+// used on one Reader.
+func (d *Reader) DecodeInto(buf []byte) (int, error) {
+	if len(buf) < MinDecodeInto {
+		return 0, errors.New("inflate: DecodeInto buffer too short")
+	}
+	if d.r < d.w || d.w < windowSize {
+		// Less than a window decoded (the stream's start), or some of it
+		// not handed out yet: Read's way, through the reader's buffer.
+		return d.Read(buf[windowSize:])
+	}
+	if d.err != nil {
+		return 0, d.err
+	}
+	copy(buf[:windowSize], d.out[d.w-windowSize:d.w])
+	d.out, d.w, d.r = buf, windowSize, windowSize
+	d.decode()
+	n := d.w - windowSize
+	d.r = d.w
+	if n > 0 {
+		return n, nil
+	}
+	return 0, d.err
+}
+
 // fill decodes until the output buffer is full or the stream ends or fails.
 // Called only when everything decoded so far has been read.
 func (d *Reader) fill() {
@@ -276,6 +316,12 @@ func (d *Reader) fill() {
 		d.w = windowSize
 		d.r = windowSize
 	}
+	d.decode()
+}
+
+// decode runs the blocks until the output buffer is full (to its margin)
+// or the stream ends or fails.
+func (d *Reader) decode() {
 	for d.w < len(d.out)-margin && d.err == nil {
 		switch d.state {
 		case stHeader:

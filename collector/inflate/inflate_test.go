@@ -104,6 +104,32 @@ func readAll(r io.Reader, seed uint64) ([]byte, error) {
 	}
 }
 
+// decodeAll reads r with DecodeInto, in buffers of varying sizes, each
+// scribbled over once the next call has returned.
+func decodeAll(r *Reader, seed uint64) ([]byte, error) {
+	rng := rand.New(rand.NewPCG(seed, 4))
+	var out []byte
+	bufs := [3][]byte{make([]byte, 3*MinDecodeInto), make([]byte, 3*MinDecodeInto), make([]byte, 3*MinDecodeInto)}
+	for i := 0; ; i++ {
+		buf := bufs[i%3][:MinDecodeInto+rng.IntN(2*MinDecodeInto)]
+		n, err := r.DecodeInto(buf)
+		out = append(out, buf[WindowSize:WindowSize+n]...)
+		old := bufs[(i+1)%3] // the buffer before the previous one
+		for j := range old {
+			old[j] = 0xa5
+		}
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		if n == 0 {
+			return out, errors.New("DecodeInto returned nothing and no error")
+		}
+	}
+}
+
 func stdInflate(in []byte) ([]byte, error) {
 	return io.ReadAll(flate.NewReader(bytes.NewReader(in)))
 }
@@ -123,6 +149,10 @@ func TestRoundTrip(t *testing.T) {
 						}
 						if !bytes.Equal(got, data) {
 							t.Fatalf("decoded %d bytes, want %d (first difference at %d)", len(got), len(data), firstDiff(got, data))
+						}
+						got, err = decodeAll(newReaderSize(c.z, size), uint64(level+10))
+						if err != nil || !bytes.Equal(got, data) {
+							t.Fatalf("DecodeInto: %v, decoded %d bytes, want %d (first difference at %d)", err, len(got), len(data), firstDiff(got, data))
 						}
 					})
 				}
@@ -290,12 +320,18 @@ func checkSame(t *testing.T, in []byte) {
 	t.Helper()
 	want, wantErr := stdInflate(in)
 	for _, size := range []int{defaultBufSize, smallBuf} {
-		got, err := readAll(newReaderSize(in, size), uint64(len(in)))
-		switch {
-		case (err == nil) != (wantErr == nil):
-			t.Fatalf("%d bytes in, buffer %d: err %v, compress/flate says %v", len(in), size, err, wantErr)
-		case err == nil && !bytes.Equal(got, want):
-			t.Fatalf("%d bytes in, buffer %d: %d bytes out, compress/flate %d (first difference at %d)", len(in), size, len(got), len(want), firstDiff(got, want))
+		for _, into := range []bool{false, true} {
+			read := readAll
+			if into {
+				read = func(r io.Reader, seed uint64) ([]byte, error) { return decodeAll(r.(*Reader), seed) }
+			}
+			got, err := read(newReaderSize(in, size), uint64(len(in)))
+			switch {
+			case (err == nil) != (wantErr == nil):
+				t.Fatalf("%d bytes in, buffer %d, DecodeInto %v: err %v, compress/flate says %v", len(in), size, into, err, wantErr)
+			case err == nil && !bytes.Equal(got, want):
+				t.Fatalf("%d bytes in, buffer %d, DecodeInto %v: %d bytes out, compress/flate %d (first difference at %d)", len(in), size, into, len(got), len(want), firstDiff(got, want))
+			}
 		}
 	}
 }
@@ -326,6 +362,10 @@ func FuzzRoundTrip(f *testing.F) {
 		got, err := readAll(newReaderSize(z, smallBuf), uint64(len(data)))
 		if err != nil || !bytes.Equal(got, data) {
 			t.Fatalf("level %d: err %v, equal %v", lv, err, bytes.Equal(got, data))
+		}
+		got, err = decodeAll(newReaderSize(z, smallBuf), uint64(len(data)))
+		if err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("level %d, DecodeInto: err %v, equal %v", lv, err, bytes.Equal(got, data))
 		}
 	})
 }
