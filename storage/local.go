@@ -108,7 +108,7 @@ func (b *LocalBackend) Put(ctx context.Context, name string, write func(io.Write
 	}()
 	// Buffered: the Parquet writer writes page headers and pages apart.
 	// The bufio.Writer also hides Close (pqarrow closes a writer that has one).
-	bw := bufio.NewWriterSize(tmp, localWriteBuffer)
+	bw := bufio.NewWriterSize(newWriteback(tmp), localWriteBuffer)
 	if err := write(bw); err != nil {
 		return ObjectInfo{}, fmt.Errorf("write %s: %w", name, err)
 	}
