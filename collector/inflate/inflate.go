@@ -528,10 +528,15 @@ func (d *Reader) huffman() error {
 	lit, dist := d.lit, d.dist
 	limit := len(out) - margin
 	var err error
+	// e is the next entry, looked up as soon as the bits before it are
+	// consumed, so the table load overlaps the refill; it is looked up again
+	// when fewer than litBits bits were there for it.
+	e := lit[bitbuf&(1<<litBits-1)]
 	for w < limit {
 		// A literal/length code, its extra bits, a distance code and its
 		// extra bits take at most 15+5+15+13 = 48 bits.
 		if nbits < 48 {
+			partial := nbits < litBits
 			if pos+8 <= len(in) {
 				bitbuf |= binary.LittleEndian.Uint64(in[pos:]) << nbits
 				k := (63 - nbits) >> 3
@@ -544,8 +549,10 @@ func (d *Reader) huffman() error {
 				}
 				pos, bitbuf, nbits = d.pos, d.bitbuf, d.nbits
 			}
+			if partial {
+				e = lit[bitbuf&(1<<litBits-1)]
+			}
 		}
-		e := lit[bitbuf&(1<<litBits-1)]
 		if e&kSub != 0 {
 			bitbuf >>= litBits
 			nbits -= litBits
@@ -565,6 +572,7 @@ func (d *Reader) huffman() error {
 				nbits -= uint(e & 15)
 				out[w] = byte(e >> 16)
 				w++
+				e = lit[bitbuf&(1<<litBits-1)]
 			}
 			continue
 		}
@@ -620,6 +628,7 @@ func (d *Reader) huffman() error {
 			}
 		}
 		w += length
+		e = lit[bitbuf&(1<<litBits-1)]
 	}
 	d.pos, d.bitbuf, d.nbits, d.w = pos, bitbuf, nbits, w
 	return err
