@@ -54,6 +54,10 @@ const (
 	kEOB    = 1 << 14 // end of block
 	kBad    = 1 << 15 // no such code
 	kLength = 0
+	// kPair marks a primary literal/length entry whose bits hold two
+	// literals: value is the first, bits 24-31 the second, n the two code
+	// lengths together (pairLiterals).
+	kPair = 1 << 7
 )
 
 func entry(value, extra, flags uint32) uint32 { return value<<16 | flags | extra<<8 }
@@ -114,11 +118,33 @@ func init() {
 	if !build(fixedLit[:], lens[:], litPayload[:], litBits) {
 		panic("inflate: fixed literal/length code")
 	}
+	pairLiterals(fixedLit[:], litBits)
 	for s := range 32 {
 		lens[s] = 5
 	}
 	if !build(fixedDist[:], lens[:32], distPayload[:], distBits) {
 		panic("inflate: fixed distance code")
+	}
+}
+
+// pairLiterals turns each primary entry of the literal/length table t
+// (primary index bits tb) that is a literal followed, within the same tb
+// bits, by a second whole literal code into one entry of both (kPair), so
+// the decoder emits the two with one lookup. Entries are visited from the
+// top: the second code's entry, at a lower index, is still a plain one.
+func pairLiterals(t []uint32, tb int) {
+	for i := 1<<tb - 1; i >= 0; i-- {
+		e1 := t[i]
+		n1 := e1 & 15
+		if e1&(kValue|kSub) != kValue || int(n1) >= tb {
+			continue
+		}
+		e2 := t[i>>n1]
+		n2 := e2 & 15
+		if e2&(kValue|kSub) != kValue || int(n1+n2) > tb {
+			continue
+		}
+		t[i] = e1&^15 | (e2>>16&0xff)<<24 | kPair | (n1 + n2)
 	}
 }
 
@@ -514,6 +540,7 @@ func (d *Reader) dynamic() error {
 	if !build(d.ownLit[:], lens[:nlit], litPayload[:], litBits) {
 		return Error("literal/length code")
 	}
+	pairLiterals(d.ownLit[:], litBits)
 	if !build(d.ownDist[:], lens[nlit:], distPayload[:], distBits) {
 		return Error("distance code")
 	}
@@ -561,17 +588,21 @@ func (d *Reader) huffman() error {
 		bitbuf >>= e & 15
 		nbits -= uint(e & 15)
 		if e&kValue != 0 {
+			// One literal, or two (kPair): the second byte is written
+			// either way and kept only for a pair.
 			out[w] = byte(e >> 16)
-			w++
+			out[w+1] = byte(e >> 24)
+			w += 1 + int(e>>7&1)
 			// At least 33 bits are left: enough for one more literal
-			// without a refill (it may land one byte past limit, inside
-			// the margin).
+			// entry without a refill (it may land three bytes past limit,
+			// inside the margin).
 			e = lit[bitbuf&(1<<litBits-1)]
 			if e&kValue != 0 {
 				bitbuf >>= e & 15
 				nbits -= uint(e & 15)
 				out[w] = byte(e >> 16)
-				w++
+				out[w+1] = byte(e >> 24)
+				w += 1 + int(e>>7&1)
 				e = lit[bitbuf&(1<<litBits-1)]
 			}
 			continue
