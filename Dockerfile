@@ -10,7 +10,7 @@ ARG VERSION=dev
 ARG COMMIT=unknown
 ARG DATE=unknown
 # The same command `make build` and the tests (deploy/build_test.go) run.
-RUN CGO_ENABLED=0 go build -trimpath \
+RUN CGO_ENABLED=0 go build -trimpath -pgo=tools/pgo/default.pgo \
       -ldflags "-s -w -X github.com/lakehouse-dev/lakehouse/cmd.version=${VERSION} -X github.com/lakehouse-dev/lakehouse/cmd.commit=${COMMIT} -X github.com/lakehouse-dev/lakehouse/cmd.date=${DATE}" \
       -o /out/lakehouse .
 

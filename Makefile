@@ -17,7 +17,7 @@ PROMTOOL := .tools/bin/promtool
 all: build
 
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
+	CGO_ENABLED=0 $(GO) build -trimpath -pgo=tools/pgo/default.pgo -ldflags '$(LDFLAGS)' -o $(BIN) .
 
 # The independent Parquet reader for the tests (DuckDB from npm).
 duckdb: $(DUCKDB)

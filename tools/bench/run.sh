@@ -110,7 +110,7 @@ rows_of() { py 'import json,sys; print(sum(t["rows_added"]+t["rows_replaced"] fo
 failed_of() { py 'import json,sys; print(sum(t["status"] not in ("ok","up-to-date") for t in json.load(open(sys.argv[1]))["tasks"]))' "$1"; }
 
 say "building lakehouse and fakebinance into $WORK"
-$GO build -o "$WORK/lakehouse" .
+$GO build -pgo=tools/pgo/default.pgo -o "$WORK/lakehouse" .
 $GO build -o "$WORK/fakebinance" ./collector/binancetest/cmd/fakebinance
 LH=$WORK/lakehouse
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# profile.sh: regenerate default.pgo, the CPU profile Go's profile-guided
-# optimisation builds the lakehouse binary with (`go build` of the main
-# package picks it up: make build, the Dockerfile, make bench).
+# profile.sh: regenerate tools/pgo/default.pgo, the CPU profile Go's
+# profile-guided optimisation builds the release binary with (-pgo= in make
+# build, the Dockerfile, .goreleaser.yaml and make bench; a plain `go build`
+# or `go install` builds without it).
 #
 # The profile is of the archive paths, which take the CPU of a backfill:
 # trades and agg_trades (2 busy days each: inflate, CSV parse, Parquet
@@ -66,5 +67,5 @@ for m in 01 02 03 04 05 06 07 08 09 10 11 12; do
 done
 collect klines --timeframes 1m --start 2023-01-01 --end 2024-01-01
 
-$GO tool pprof -proto "$WORK/trades.prof" "$WORK/aggtrades.prof" "$WORK/klines.prof" >default.pgo
-echo "profile.sh: wrote default.pgo ($(wc -c <default.pgo) bytes)" >&2
+$GO tool pprof -proto "$WORK/trades.prof" "$WORK/aggtrades.prof" "$WORK/klines.prof" >tools/pgo/default.pgo
+echo "profile.sh: wrote tools/pgo/default.pgo ($(wc -c <tools/pgo/default.pgo) bytes)" >&2
