@@ -237,7 +237,7 @@ func labelGap(p transform.Problem, confirmed []storage.SourceGap, iv transform.I
 			return
 		}
 		q := transform.Problem{Kind: transform.ProblemGap, OpenTime: from, Until: to}
-		n := countCandles(iv, from, to)
+		n := iv.Count(from, to)
 		if g != nil {
 			q.Kind = ProblemSourceGap
 			q.Detail = fmt.Sprintf("gap at Binance (confirmed %s): %d %s candles Binance does not have", g.Confirmed.UTC().Format(time.RFC3339), n, iv)
@@ -258,15 +258,6 @@ func labelGap(p transform.Problem, confirmed []storage.SourceGap, iv transform.I
 	}
 	part(at, p.Until, nil)
 	return out
-}
-
-// countCandles is the number of candles of iv opening in [from, to).
-func countCandles(iv transform.Interval, from, to int64) int {
-	n := 0
-	for t := from; t < to && n < 10_000_000; t = iv.Next(t) {
-		n++
-	}
-	return n
 }
 
 // verifiedFile is what streaming one file found.

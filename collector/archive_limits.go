@@ -40,7 +40,7 @@ type fileLimits struct {
 // each at most maxCSVRowBytes, and a header.
 func limitsOf(f ArchiveFile) fileLimits {
 	start, end := f.Range()
-	rows := gridCount(f.Interval, start, end) + 1
+	rows := f.Interval.Count(start, end) + 1
 	entry := rows*maxCSVRowBytes + csvHeaderBytes
 	return fileLimits{rows: rows, entry: entry, zip: entry + entry/64 + zipOverheadBytes}
 }

@@ -138,7 +138,7 @@ func (a *ArchiveSource) try(ctx context.Context, mem memory.Allocator, f Archive
 	b := transform.NewBuilder(mem, f.Interval)
 	defer b.Release()
 	// Exactly one row per candle slot: no doubling growth, no spare capacity.
-	b.Reserve(int(gridCount(f.Interval, start, end)))
+	b.Reserve(int(f.Interval.Count(start, end)))
 	var st fileStats
 	err = decodeFile(f, body.b, func(k transform.Kline) error {
 		if k.OpenTime < start || k.OpenTime >= end {

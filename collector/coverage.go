@@ -130,7 +130,7 @@ func fileHoles(ctx context.Context, sink storage.Sink, fm storage.FileMeta, iv t
 		return subtractGaps([]Range{clip}, gaps), nil
 	}
 	held := Range{fm.MinKey, iv.Next(fm.MaxKey)}
-	if fm.Rows == gridCount(iv, held.Start, held.End)-gapCount(iv, gaps, held) {
+	if fm.Rows == iv.Count(held.Start, held.End)-gapCount(iv, gaps, held) {
 		// Contiguous from the first candle to the last but for the gaps.
 		return subtractGaps(subtract(clip, held), gaps), nil
 	}
@@ -169,7 +169,7 @@ func gapCount(iv transform.Interval, gaps []storage.SourceGap, r Range) int64 {
 	n := int64(0)
 	for _, g := range gaps {
 		if s, e := max(g.From, r.Start), min(g.To, r.End); s < e {
-			n += gridCount(iv, s, e)
+			n += iv.Count(s, e)
 		}
 	}
 	return n

@@ -3,7 +3,6 @@ package collector
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 
@@ -39,7 +38,7 @@ func SkipStored(ctx context.Context, sink storage.Sink, t Task, segs []Segment) 
 			return fmt.Errorf("check what %s holds: %w", key, err)
 		}
 		ps, pe := t.Interval.PeriodBounds(segs[idx[0]].Start)
-		if fm.Rows == gridCount(t.Interval, ps, pe) { // the footer is enough
+		if fm.Rows == t.Interval.Count(ps, pe) { // the footer is enough
 			for _, i := range idx {
 				segs[i].Kind = SegmentStored
 			}
@@ -71,25 +70,9 @@ func markStoredRanges(ctx context.Context, sink storage.Sink, key storage.Key, i
 				n++
 			}
 		}
-		if n > 0 && n == gridCount(iv, segs[i].Start, segs[i].End) {
+		if n > 0 && n == iv.Count(segs[i].Start, segs[i].End) {
 			segs[i].Kind = SegmentStored
 		}
 	}
 	return nil
-}
-
-// gridCount is the number of candles of iv that open in [start, end).
-func gridCount(iv transform.Interval, start, end int64) int64 {
-	first := iv.Ceil(time.UnixMilli(start))
-	if first >= end {
-		return 0
-	}
-	if iv.Monthly() {
-		n := int64(0)
-		for t := first; t < end; t = iv.Next(t) {
-			n++
-		}
-		return n
-	}
-	return (end-1-first)/iv.Duration().Milliseconds() + 1
 }

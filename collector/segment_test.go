@@ -88,7 +88,7 @@ func TestGridCount(t *testing.T) {
 		{"1M", "2023-01-01", "2024-01-01", 12},
 		{"1d", "2024-01-01", "2024-01-01", 0},
 	} {
-		if got := gridCount(tc.iv, ms(tc.start), ms(tc.end)); got != tc.want {
+		if got := tc.iv.Count(ms(tc.start), ms(tc.end)); got != tc.want {
 			t.Errorf("%s [%s, %s): %d, want %d", tc.iv, tc.start, tc.end, got, tc.want)
 		}
 	}

@@ -190,28 +190,11 @@ func (c *candleChecker) Check(rec arrow.RecordBatch) []Problem {
 			p.IDs = nil
 			out = append(out, p)
 		}
-		if n, most := rows.Value(i), gridSlots(src, at, c.iv.Next(at)); n < 1 || n > most {
+		if n, most := rows.Value(i), src.Count(at, c.iv.Next(at)); n < 1 || n > most {
 			out = append(out, Problem{Kind: "input_rows", OpenTime: at, Detail: fmt.Sprintf("input_rows %d, want 1..%d", n, most)})
 		}
 	}
 	return out
-}
-
-// gridSlots is the number of candles of iv opening in [start, end).
-func gridSlots(iv Interval, start, end int64) int64 {
-	if iv.Monthly() {
-		n := int64(0)
-		for t := iv.Ceil(time.UnixMilli(start)); t < end; t = iv.Next(t) {
-			n++
-		}
-		return n
-	}
-	d := iv.Duration().Milliseconds()
-	first := iv.Ceil(time.UnixMilli(start))
-	if first >= end {
-		return 0
-	}
-	return (end-1-first)/d + 1
 }
 
 // ohlcProblem reports a bar whose high or low does not bound its open,

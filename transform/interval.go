@@ -176,6 +176,22 @@ func (iv Interval) Floor(t time.Time) int64 {
 	}
 }
 
+// Count is the number of candles that open in [start, end) (ms).
+func (iv Interval) Count(start, end int64) int64 {
+	first := iv.Ceil(time.UnixMilli(start))
+	if first >= end {
+		return 0
+	}
+	if iv.Monthly() {
+		n := int64(0)
+		for t := first; t < end; t = iv.Next(t) {
+			n++
+		}
+		return n
+	}
+	return (end-1-first)/iv.Duration().Milliseconds() + 1
+}
+
 // Ceil returns the first open time on the grid at or after t.
 func (iv Interval) Ceil(t time.Time) int64 {
 	f := iv.Floor(t)
