@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"go.opentelemetry.io/otel/attribute"
 	"golang.org/x/sync/errgroup"
@@ -196,12 +195,17 @@ func (d *Deriver) derive(ctx context.Context, t DeriveTarget) DeriveResult {
 		res.Err = d.deriveBars(ctx, t, src, &res)
 		return res
 	}
+	extras, err := extraIndexes(ctx, d.Sink, t)
+	if err != nil {
+		res.Err = err
+		return res
+	}
 	for _, gf := range d.goldFiles(t, src) {
 		if err := ctx.Err(); err != nil {
 			res.Err = errors.Join(res.Err, err)
 			return res
 		}
-		if err := d.deriveFile(ctx, t, src, gf, &res); err != nil {
+		if err := d.deriveFile(ctx, t, src, extras, gf, &res); err != nil {
 			res.Err = errors.Join(res.Err, fmt.Errorf("%s: %w", gf.key.Path(), err))
 		}
 	}
@@ -233,14 +237,23 @@ func (d *Deriver) goldFiles(t DeriveTarget, src *sourceIndex) []goldFile {
 	return out
 }
 
-// withExtra adds to inputs the files of t's extra series holding rows of
-// the gold file's own range (the funding rates of its days).
-func withExtra(ctx context.Context, sink storage.Sink, t DeriveTarget, gf goldFile, inputs []storage.FileMeta) ([]storage.FileMeta, error) {
+// extraIndexes opens the indexes of t's extra series, once per target.
+func extraIndexes(ctx context.Context, sink storage.Sink, t DeriveTarget) ([]*sourceIndex, error) {
+	var out []*sourceIndex
 	for _, s := range t.Extra() {
 		idx, err := newSourceIndex(ctx, sink, s)
 		if err != nil {
 			return nil, err
 		}
+		out = append(out, idx)
+	}
+	return out, nil
+}
+
+// withExtra adds to inputs the files of the extra series holding rows of
+// the gold file's own range (the funding rates of its days).
+func withExtra(ctx context.Context, extras []*sourceIndex, gf goldFile, inputs []storage.FileMeta) ([]storage.FileMeta, error) {
+	for _, idx := range extras {
 		more, err := idx.inputs(ctx, gf.from, gf.to)
 		if err != nil {
 			return nil, err
@@ -304,7 +317,11 @@ func GoldStale(ctx context.Context, sink storage.Sink, key storage.Key, meta map
 		if err != nil {
 			return false, "", err
 		}
-		if inputs, err = withExtra(ctx, sink, t, gf, inputs); err != nil {
+		extras, err := extraIndexes(ctx, sink, t)
+		if err != nil {
+			return false, "", err
+		}
+		if inputs, err = withExtra(ctx, extras, gf, inputs); err != nil {
 			return false, "", err
 		}
 		identity = inputsEntry(inputs)
@@ -364,12 +381,12 @@ func periodStart(p string) (int64, bool) {
 }
 
 // deriveFile rebuilds one gold file if its inputs changed.
-func (d *Deriver) deriveFile(ctx context.Context, t DeriveTarget, src *sourceIndex, gf goldFile, res *DeriveResult) error {
+func (d *Deriver) deriveFile(ctx context.Context, t DeriveTarget, src *sourceIndex, extras []*sourceIndex, gf goldFile, res *DeriveResult) error {
 	inputs, err := src.inputs(ctx, gf.inFrom, gf.inTo)
 	if err != nil || len(inputs) == 0 {
 		return err
 	}
-	if inputs, err = withExtra(ctx, d.Sink, t, gf, inputs); err != nil {
+	if inputs, err = withExtra(ctx, extras, gf, inputs); err != nil {
 		return err
 	}
 	identity := inputsEntry(inputs)
@@ -465,14 +482,9 @@ func readInputs(ctx context.Context, sink storage.Sink, inputs []storage.FileMet
 			return n, err
 		}
 		for rr.Next() {
-			rec := rr.RecordBatch()
+			rec := rr.RecordBatch() // with the dataset's schema exactly (ReadStream)
 			n += rec.NumRows()
-			// Batches read back carry field metadata; the builders want the
-			// dataset's schema exactly.
-			plain := arrowWithSchema(d.Schema(in.Key.Market), rec)
-			err = add(plain)
-			plain.Release()
-			if err != nil {
+			if err = add(rec); err != nil {
 				break
 			}
 		}
@@ -613,10 +625,4 @@ func inputsEntry(inputs []storage.FileMeta) string {
 // silver file at path (verify and tests).
 func GoldDepends(meta map[string]string, path string) bool {
 	return strings.Contains(meta[MetaInputs], `"path":"`+path+`"`)
-}
-
-// arrowWithSchema is rec with exactly schema sc (batches read back from
-// Parquet carry field ids in their fields' metadata).
-func arrowWithSchema(sc *arrow.Schema, rec arrow.RecordBatch) arrow.RecordBatch {
-	return array.NewRecordBatch(sc, rec.Columns(), rec.NumRows())
 }
