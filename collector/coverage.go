@@ -33,52 +33,11 @@ type Coverage struct {
 // first and last candle) is read, and then as one batch.
 func KlineCoverage(ctx context.Context, sink storage.Sink, s storage.Series, iv transform.Interval, from, to int64) (Coverage, error) {
 	var cv Coverage
-	keys, err := sink.List(ctx, s)
-	if err != nil {
-		return cv, fmt.Errorf("list %s: %w", seriesName(s), err)
+	src, err := newSourceIndex(ctx, sink, s) // lists the files, reads the oldest and newest footers
+	if err != nil || len(src.keys) == 0 {
+		return cv, err
 	}
-	metas := make(map[string]storage.FileMeta, len(keys))
-	meta := func(k storage.Key) (storage.FileMeta, error) {
-		if fm, ok := metas[k.Period]; ok {
-			return fm, nil
-		}
-		fm, err := sink.Meta(ctx, k)
-		if err != nil {
-			return fm, fmt.Errorf("read the footer of %s: %w", k.Path(), err)
-		}
-		if fm.Rows > 0 && !fm.HasStats {
-			return fm, fmt.Errorf("read the footer of %s: no column statistics", k.Path())
-		}
-		fm.Key = k
-		metas[k.Period] = fm
-		return fm, nil
-	}
-	first, last := -1, -1
-	for i := range keys {
-		fm, err := meta(keys[i])
-		if err != nil {
-			return cv, err
-		}
-		if fm.Rows > 0 {
-			first = i
-			cv.First = fm.MinKey
-			break
-		}
-	}
-	if first < 0 {
-		return cv, nil
-	}
-	for i := len(keys) - 1; i >= first; i-- {
-		fm, err := meta(keys[i])
-		if err != nil {
-			return cv, err
-		}
-		if fm.Rows > 0 {
-			last = i
-			cv.Last = fm.MaxKey
-			break
-		}
-	}
+	cv.First, cv.Last = src.first, src.last // open times: klines' key is their time
 	cv.Stored = true
 	lo, hi := cv.First, iv.Next(cv.Last)
 	if from > lo {
@@ -87,8 +46,8 @@ func KlineCoverage(ctx context.Context, sink storage.Sink, s storage.Series, iv 
 	if to > 0 && to < hi {
 		hi = to
 	}
-	byPeriod := make(map[string]storage.Key, len(keys))
-	for _, k := range keys[first : last+1] {
+	byPeriod := make(map[string]storage.Key, len(src.keys))
+	for _, k := range src.keys {
 		byPeriod[k.Period] = k
 	}
 	for at := lo; at < hi; {
@@ -100,7 +59,7 @@ func KlineCoverage(ctx context.Context, sink storage.Sink, s storage.Series, iv 
 			cv.Holes = append(cv.Holes, clip)
 			continue
 		}
-		fm, err := meta(k)
+		fm, err := src.meta(ctx, k)
 		if err != nil {
 			return cv, err
 		}
