@@ -124,10 +124,8 @@ type DeriveProgress interface {
 
 // Run derives every target; one failing never stops the others.
 func (d *Deriver) Run(ctx context.Context, targets []DeriveTarget) []DeriveResult {
-	tel := d.Telemetry
-	if tel == nil {
-		tel = telemetry.Noop(d.Logger)
-	}
+	// Set once here, before the targets run concurrently and record into it.
+	tel := d.tel()
 	ctx, span := tel.Tracer.Start(ctx, "derive")
 	wf := tel.Metrics.StartWorkflow("derive")
 	tel.Metrics.AddQueued(ctx, len(targets))
